@@ -1,0 +1,143 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { localSecret } from '../local/local-secret.ts';
+import { ApiClient, ApiError } from './api-client.ts';
+import { bar, createProgress } from './progress.ts';
+
+const USAGE = `usage: npm run cli -- <command> [options]
+
+commands:
+  record start <streamId> [--file PATH] [--size 1280x720] [--fps 30] [--retention 600] [--segment 2]
+  record stop <streamId> [--wait]
+  record list
+  clip --stream <streamId> [--before 20] [--after 0] [--at ISO] [--id ID] [--wait]
+  status <highlightId>
+
+options:
+  --url URL     API base URL (default $HL_URL or http://127.0.0.1:8787)
+  --data DIR    data folder holding the local signing secret (default $HL_DATA_DIR or ./data)
+  --json        print JSON on stdout instead of text
+
+exit codes: 0 done, 1 the API refused or the job failed, 2 bad usage`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const { values: v, positionals: pos } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      url: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean', default: false },
+      file: { type: 'string' }, size: { type: 'string', default: '1280x720' }, fps: { type: 'string', default: '30' },
+      retention: { type: 'string' }, segment: { type: 'string' },
+      stream: { type: 'string' }, before: { type: 'string', default: '20' }, after: { type: 'string', default: '0' },
+      at: { type: 'string' }, id: { type: 'string' }, wait: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (v.help || pos.length === 0) {
+    console.log(USAGE);
+    return v.help ? 0 : 2;
+  }
+  const dataDir = path.resolve(v.data ?? process.env.HL_DATA_DIR ?? './data');
+  const client = new ApiClient(v.url ?? process.env.HL_URL ?? 'http://127.0.0.1:8787', await localSecret(dataDir));
+  const out = (value: unknown, text: string) => console.log(v.json ? JSON.stringify(value) : text);
+  const num = (s: string | undefined, name: string) => {
+    if (s === undefined) return undefined;
+    const n = Number(s);
+    if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number`);
+    return n;
+  };
+  const progress = createProgress(!v.json);
+  const [cmd, sub, arg] = pos;
+
+  if (cmd === 'record' && sub === 'start') {
+    if (!arg) throw new UsageError('record start needs a stream id');
+    const [w, h] = (v.size ?? '').split('x').map(Number);
+    const source = v.file
+      ? { type: 'file', path: path.resolve(v.file) }
+      : { type: 'testsrc', width: w, height: h, fps: num(v.fps, 'fps') };
+    const { body } = await client.request('POST', '/v1/streams', { id: arg, source, retentionSec: num(v.retention, 'retention'), segmentSec: num(v.segment, 'segment') });
+    progress.update(`starting ${arg}…`);
+    const deadline = Date.now() + 20_000;
+    let s = body;
+    while (Date.now() < deadline && !(s.available?.segments > 0) && s.state !== 'failed') {
+      await new Promise((r) => setTimeout(r, 500));
+      s = (await client.request('GET', `/v1/streams/${arg}`)).body;
+      progress.update(`starting ${arg}: ${s.state}, ${s.available?.segments ?? 0} segments`);
+    }
+    progress.done();
+    out(s, `recording ${arg} (${s.state}); playlist ${s.playlistUrl}`);
+    return s.state === 'failed' ? 1 : 0;
+  }
+  if (cmd === 'record' && sub === 'stop') {
+    if (!arg) throw new UsageError('record stop needs a stream id');
+    let { body: s } = await client.request('DELETE', `/v1/streams/${arg}`);
+    while (v.wait && s.state !== 'stopped' && s.state !== 'failed') {
+      progress.update(`stopping ${arg}…`);
+      await new Promise((r) => setTimeout(r, 300));
+      s = (await client.request('GET', `/v1/streams/${arg}`)).body;
+    }
+    progress.done();
+    out(s, `${arg}: ${s.state}`);
+    return 0;
+  }
+  if (cmd === 'record' && sub === 'list') {
+    const { body } = await client.request('GET', '/v1/streams');
+    out(body, body.streams.map((s: any) => `${s.id}\t${s.state}\t${s.source}\tsegments=${s.segmentCount}`).join('\n') || '(no streams)');
+    return 0;
+  }
+  if (cmd === 'clip') {
+    if (!v.stream) throw new UsageError('clip needs --stream');
+    const at = v.at ? (Number.isFinite(Number(v.at)) ? Number(v.at) : v.at) : undefined;
+    const started = Date.now();
+    const { body: job } = await client.request('POST', '/v1/highlights', {
+      ...(v.id ? { id: v.id } : {}), streamId: v.stream, ...(at !== undefined ? { at } : {}),
+      before: num(v.before, 'before'), after: num(v.after, 'after'),
+    });
+    if (!v.wait) {
+      out(job, `highlight ${job.id}: ${job.status} (status: ${job.statusUrl})`);
+      return 0;
+    }
+    const done = await client.waitForHighlight(job.id, {
+      timeoutMs: 600_000,
+      onProgress: (j) => progress.update(`highlight ${j.id}: ${j.status} ${j.progress.phase} ${bar(j.progress.done, j.progress.total)}`),
+    });
+    progress.done();
+    if (done.status === 'failed') {
+      out(done, `highlight ${done.id} failed: ${done.error?.code}: ${done.error?.message}`);
+      return 1;
+    }
+    out({ ...done, triggerToReadyMs: Date.now() - started },
+      `highlight ${done.id}: ${done.result.durationSec.toFixed(2)}s MP4 at ${done.result.url} (poster ${done.result.posterUrl}) in ${Date.now() - started} ms`);
+    return 0;
+  }
+  if (cmd === 'status') {
+    if (!sub) throw new UsageError('status needs a highlight id');
+    const { body: j } = await client.request('GET', `/v1/highlights/${sub}`);
+    out(j, `${j.id}: ${j.status} ${j.progress.phase} ${bar(j.progress.done, j.progress.total)}${j.result ? ` ${j.result.url}` : ''}${j.error ? ` ${j.error.code}: ${j.error.message}` : ''}`);
+    return j.status === 'failed' ? 1 : 0;
+  }
+  throw new UsageError(`unknown command: ${pos.join(' ')}`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`error: ${err.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    if (err instanceof ApiError) {
+      console.error(`error: ${err.code} (HTTP ${err.status}): ${err.message}`);
+      process.exit(1);
+    }
+    const cause = (err as { cause?: { code?: string } }).cause;
+    if (cause?.code === 'ECONNREFUSED') {
+      console.error('error: cannot reach the API; start the local runtime with `npm start` or pass --url');
+      process.exit(1);
+    }
+    console.error(`error: ${(err as Error).message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,101 @@
+import { AppError, toErrorBody } from '../domain/app-error.ts';
+import { assertId } from '../domain/ids.ts';
+import { playlistKey } from '../domain/store-keys.ts';
+import { verifyRequest } from '../auth/request-signature.ts';
+import { acceptHighlight } from '../clips/accept-highlight.ts';
+import { requireJob } from '../clips/clip-job-store.ts';
+import type { Deps } from '../runtime/deps.ts';
+import type { HttpRequest } from '../triggers/api-gateway-event.ts';
+import { readPlaylist, requireStream } from '../streams/stream-store.ts';
+import { startStream, stopStream } from '../streams/start-stream.ts';
+import { listStreams } from '../streams/watchdog.ts';
+import { jobView, streamView } from './views.ts';
+
+export interface HttpResult {
+  status: number;
+  body: unknown;
+}
+
+function parseBody(req: HttpRequest): unknown {
+  if (!req.body) return {};
+  try {
+    return JSON.parse(req.body);
+  } catch {
+    throw new AppError('INVALID_JSON', 'request body is not valid JSON');
+  }
+}
+
+type Handler = (req: HttpRequest, params: string[], d: Deps) => Promise<HttpResult>;
+
+const streamDeps = (d: Deps) => ({
+  store: d.store, invoker: d.invoker, heartbeatTtlSec: d.config.heartbeatTtlSec, allowLocalSources: d.config.allowLocalSources,
+});
+
+const routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
+  {
+    method: 'POST', pattern: /^\/v1\/streams$/,
+    handler: async (req, _p, d) => {
+      const state = await startStream(parseBody(req), streamDeps(d));
+      return { status: 202, body: streamView(state, undefined, await d.store.url(playlistKey(state.spec.id))) };
+    },
+  },
+  {
+    method: 'GET', pattern: /^\/v1\/streams$/,
+    handler: async (_req, _p, d) => ({ status: 200, body: { streams: (await listStreams(d.store)).map((s) => streamView(s)) } }),
+  },
+  {
+    method: 'GET', pattern: /^\/v1\/streams\/([^/]+)$/,
+    handler: async (_req, [id], d) => {
+      const s = await requireStream(d.store, assertId(id, 'stream id'));
+      return { status: 200, body: streamView(s, await readPlaylist(d.store, s.spec.id), await d.store.url(playlistKey(s.spec.id))) };
+    },
+  },
+  {
+    method: 'DELETE', pattern: /^\/v1\/streams\/([^/]+)$/,
+    handler: async (_req, [id], d) => {
+      const { state, stopping } = await stopStream(assertId(id, 'stream id'), streamDeps(d));
+      return { status: stopping ? 202 : 200, body: { ...streamView(state), state: stopping ? 'stopping' : state.state } };
+    },
+  },
+  {
+    method: 'POST', pattern: /^\/v1\/highlights$/,
+    handler: async (req, _p, d) => {
+      const { job, created } = await acceptHighlight(parseBody(req), { store: d.store, heartbeatTtlSec: d.config.heartbeatTtlSec, source: 'api' });
+      if (created) await d.invoker.invokeAsync('clipper', { action: 'clip', jobId: job.id });
+      return { status: created ? 202 : 200, body: jobView(job) };
+    },
+  },
+  {
+    method: 'GET', pattern: /^\/v1\/highlights\/([^/]+)$/,
+    handler: async (_req, [id], d) => ({ status: 200, body: jobView(await requireJob(d.store, assertId(id, 'highlight id'))) }),
+  },
+];
+
+/**
+ * The HTTP API core, runtime-neutral: a request in, a status and JSON body out. Everything under
+ * /v1 is signed (request-signature.ts); /healthz is open.
+ */
+export async function routeRequest(req: HttpRequest, d: Deps): Promise<HttpResult> {
+  try {
+    if (req.method === 'GET' && req.path === '/healthz') return { status: 200, body: { ok: true } };
+    if (Buffer.byteLength(req.body) > d.config.maxBodyBytes) {
+      throw new AppError('PAYLOAD_TOO_LARGE', `request body is larger than ${d.config.maxBodyBytes} bytes`);
+    }
+    verifyRequest({
+      secret: d.config.secret, method: req.method, path: req.path, body: req.body, headers: req.headers,
+      toleranceSec: d.config.signatureToleranceSec, replay: d.replay,
+    });
+    const path = req.path.replace(/\/+$/, '') || '/';
+    const matching = routes.map((r) => ({ r, m: r.pattern.exec(path) })).filter((x) => x.m);
+    if (matching.length === 0) throw new AppError('NOT_FOUND', `no route for ${req.method} ${req.path}`);
+    const hit = matching.find((x) => x.r.method === req.method);
+    if (!hit) throw new AppError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.path}`);
+    const params = hit.m!.slice(1).map((p) => decodeURIComponent(p));
+    return await hit.r.handler(req, params, d);
+  } catch (err) {
+    const e = toErrorBody(err);
+    const status = err instanceof AppError ? err.status : 500;
+    if (status >= 500) d.log.error('api.error', { ...e, path: req.path });
+    return { status, body: { error: e } };
+  }
+}

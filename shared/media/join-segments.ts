@@ -1,0 +1,31 @@
+import { runFfmpeg } from './run-ffmpeg.ts';
+
+export interface JoinInput {
+  /** Local TS files in time order, continuous timestamps. */
+  files: string[];
+  out: string;
+  /** Trim the tail (stream copy cuts the end at any frame; the start stays on the first keyframe). */
+  durationSec?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Join TS segments by bytes (concat protocol) and remux to a faststart MP4 by stream copy.
+ * Not the concat demuxer: on .ts it leaves 70–97 ms gaps at every join (MEDIA-NOTES.md).
+ * ADTS AAC from the TS becomes MP4's AudioSpecificConfig through the aac_adtstoasc filter that
+ * the mp4 muxer inserts by itself when (and only when) the audio is ADTS, so it is not forced.
+ */
+export async function joinSegments(j: JoinInput): Promise<void> {
+  const args = ['-hide_banner', '-loglevel', 'error', '-y', '-i', `concat:${j.files.join('|')}`, '-map', '0:v?', '-map', '0:a?', '-c', 'copy'];
+  if (j.durationSec !== undefined) args.push('-t', j.durationSec.toFixed(3));
+  args.push('-movflags', '+faststart', '-f', 'mp4', j.out);
+  await runFfmpeg(args, { signal: j.signal, what: 'join segments' });
+}
+
+/** One JPEG frame at offsetSec (clamped by the caller to the clip). */
+export async function writePoster(input: string, out: string, offsetSec: number, signal?: AbortSignal): Promise<void> {
+  await runFfmpeg(
+    ['-hide_banner', '-loglevel', 'error', '-y', '-ss', offsetSec.toFixed(3), '-i', input, '-frames:v', '1', '-q:v', '3', '-f', 'image2', out],
+    { signal, what: 'poster' },
+  );
+}

@@ -1,0 +1,76 @@
+import { existsSync } from 'node:fs';
+import type { SourceSpec } from '../domain/schemas.ts';
+
+const FONT_CANDIDATES = [
+  '/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf',
+  '/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf',
+  '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
+  '/usr/share/fonts/dejavu/DejaVuSansMono.ttf',
+  '/usr/share/fonts/TTF/DejaVuSansMono.ttf',
+  '/System/Library/Fonts/Menlo.ttc',
+];
+
+export function findFont(): string | undefined {
+  if (process.env.HL_FONT_FILE && existsSync(process.env.HL_FONT_FILE)) return process.env.HL_FONT_FILE;
+  return FONT_CANDIDATES.find((f) => existsSync(f));
+}
+
+/** Escape a value for use inside a quoted filter option (filtergraph level). */
+function filterPath(p: string): string {
+  return p.replace(/\\/g, '\\\\').replace(/:/g, '\\:').replace(/'/g, "\\'");
+}
+
+export interface RecorderArgsInput {
+  source: SourceSpec;
+  segmentSec: number;
+  /** Folder ffmpeg writes finished segments to. */
+  outDir: string;
+  /** Wall-clock epoch seconds of pts 0, for the burnt-in clock (equals the playlist's PROGRAM-DATE-TIME). */
+  clockEpochSec: number;
+  fontFile?: string;
+}
+
+/** H.264/AAC encode with a closed keyframe exactly every segment, so segments start on keyframes. */
+function encodeArgs(fps: number | undefined, segmentSec: number): string[] {
+  const gop = fps ? ['-g', String(fps * segmentSec), '-keyint_min', String(fps * segmentSec)] : [];
+  return [
+    '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
+    ...gop, '-sc_threshold', '0', '-force_key_frames', `expr:gte(t,n_forced*${segmentSec})`,
+    '-c:a', 'aac', '-b:a', '128k', '-ar', '48000',
+  ];
+}
+
+/**
+ * Pure: the recorder's ffmpeg arguments. Output is the segment muxer writing MPEG-TS segments with
+ * continuous timestamps (no reset, so byte-joined segments stay gapless) and reporting each finished
+ * segment as "name,start,end" on stdout.
+ */
+export function recorderArgs(input: RecorderArgsInput): string[] {
+  const { source, segmentSec } = input;
+  const args = ['-hide_banner', '-loglevel', 'error'];
+  if (source.type === 'testsrc') {
+    args.push('-re', '-f', 'lavfi', '-i', `testsrc2=size=${source.width}x${source.height}:rate=${source.fps}`);
+    if (source.audio) args.push('-re', '-f', 'lavfi', '-i', 'sine=frequency=440:beep_factor=4:sample_rate=48000');
+    let v = '[0:v]null[v]';
+    if (source.clock && input.fontFile) {
+      const size = Math.max(12, Math.round(source.height / 12));
+      const clock = `%{pts\\:gmtime\\:${input.clockEpochSec.toFixed(3)}\\:%H\\\\\\:%M\\\\\\:%S}`;
+      v = `[0:v]drawtext=fontfile='${filterPath(input.fontFile)}':fontsize=${size}:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=${Math.round(size / 4)}:x=(w-tw)/2:y=h-th-${size}:text='${clock} UTC  #%{n}'[v]`;
+    }
+    args.push('-filter_complex', v, '-map', '[v]');
+    if (source.audio) args.push('-map', '1:a');
+    args.push(...encodeArgs(source.fps, segmentSec));
+  } else {
+    args.push('-re');
+    if (source.loop) args.push('-stream_loop', '-1');
+    args.push('-i', source.path, '-map', '0:v:0', '-map', '0:a:0?');
+    if (source.normalize) args.push(...encodeArgs(undefined, segmentSec));
+    else args.push('-c', 'copy');
+  }
+  args.push(
+    '-f', 'segment', '-segment_time', String(segmentSec), '-segment_format', 'mpegts',
+    '-segment_list', 'pipe:1', '-segment_list_type', 'csv',
+    `${input.outDir}/seg_%08d.ts`,
+  );
+  return args;
+}

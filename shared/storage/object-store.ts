@@ -1,0 +1,79 @@
+import type { Readable } from 'node:stream';
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  modified: Date;
+}
+
+export interface ListResult {
+  objects: ObjectInfo[];
+  /** With a delimiter: the "folders" directly under the prefix, each ending in the delimiter. */
+  prefixes: string[];
+  /** Set when more keys follow; pass back as startAfter. */
+  nextStartAfter?: string;
+}
+
+export interface ListOptions {
+  delimiter?: '/';
+  startAfter?: string;
+  limit?: number;
+}
+
+export type Body = Buffer | string | Readable;
+
+export interface PutOptions {
+  contentType?: string;
+}
+
+/**
+ * The one storage interface every function uses. Adapters: the local filesystem (default);
+ * COS comes with the cloud issue. Writes are atomic: a reader sees the old object or the new
+ * one, never a partial one.
+ */
+export interface ObjectStore {
+  readonly kind: string;
+  put(key: string, body: Body, opts?: PutOptions): Promise<void>;
+  /** Create only if no object has that key; false when it already existed (nothing written). */
+  putIfAbsent(key: string, body: Body, opts?: PutOptions): Promise<boolean>;
+  /** Throws AppError NOT_FOUND when missing. */
+  get(key: string): Promise<Buffer>;
+  stream(key: string): Promise<Readable>;
+  head(key: string): Promise<ObjectInfo | null>;
+  /** Keys under prefix in ascending key order. */
+  list(prefix: string, opts?: ListOptions): Promise<ListResult>;
+  /** Idempotent: deleting a missing key is not an error. */
+  delete(key: string): Promise<void>;
+  /** A URL a person or a player can fetch. */
+  url(key: string, opts?: { expiresSec?: number }): Promise<string>;
+}
+
+/** Every key under a prefix, following pages. */
+export async function listAll(store: ObjectStore, prefix: string): Promise<ObjectInfo[]> {
+  const out: ObjectInfo[] = [];
+  let startAfter: string | undefined;
+  do {
+    const page = await store.list(prefix, { startAfter, limit: 1000 });
+    out.push(...page.objects);
+    startAfter = page.nextStartAfter;
+  } while (startAfter);
+  return out;
+}
+
+export async function getJson<T>(store: ObjectStore, key: string): Promise<T | null> {
+  if (!(await store.head(key))) return null;
+  try {
+    return JSON.parse((await store.get(key)).toString('utf8')) as T;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'NOT_FOUND') return null;
+    throw err;
+  }
+}
+
+export function putJson(store: ObjectStore, key: string, value: unknown): Promise<void> {
+  return store.put(key, JSON.stringify(value, null, 2), { contentType: 'application/json' });
+}
+
+export function putJsonIfAbsent(store: ObjectStore, key: string, value: unknown): Promise<boolean> {
+  return store.putIfAbsent(key, JSON.stringify(value, null, 2), { contentType: 'application/json' });
+}

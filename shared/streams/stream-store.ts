@@ -1,0 +1,36 @@
+import { AppError } from '../domain/app-error.ts';
+import type { StreamState } from '../domain/schemas.ts';
+import { playlistKey, streamStateKey, streamStopKey } from '../domain/store-keys.ts';
+import { parsePlaylist, type Playlist } from '../media/hls-playlist.ts';
+import { getJson, putJson, type ObjectStore } from '../storage/object-store.ts';
+
+export async function readStream(store: ObjectStore, streamId: string): Promise<StreamState | null> {
+  return getJson<StreamState>(store, streamStateKey(streamId));
+}
+
+export async function requireStream(store: ObjectStore, streamId: string): Promise<StreamState> {
+  const s = await readStream(store, streamId);
+  if (!s) throw new AppError('STREAM_NOT_FOUND', `no stream named ${streamId}`);
+  return s;
+}
+
+export function writeStream(store: ObjectStore, state: StreamState): Promise<void> {
+  return putJson(store, streamStateKey(state.spec.id), state);
+}
+
+/** The stream's rolling playlist, or an empty one when nothing has been recorded yet. */
+export async function readPlaylist(store: ObjectStore, streamId: string): Promise<Playlist> {
+  if (!(await store.head(playlistKey(streamId)))) return { segments: [], discontinuitySequence: 0, ended: false };
+  return parsePlaylist((await store.get(playlistKey(streamId))).toString('utf8'));
+}
+
+export async function stopRequested(store: ObjectStore, streamId: string): Promise<boolean> {
+  return (await store.head(streamStopKey(streamId))) !== null;
+}
+
+/** A recorder is alive while its state says so and its heartbeat is fresh. */
+export function recorderAlive(s: StreamState, heartbeatTtlSec: number, now = Date.now()): boolean {
+  if (s.state !== 'recording' && s.state !== 'starting' && s.state !== 'stopping') return false;
+  const beat = Date.parse(s.heartbeatAt ?? s.startedAt ?? s.createdAt);
+  return now - beat <= heartbeatTtlSec * 1000;
+}
