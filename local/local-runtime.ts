@@ -13,6 +13,7 @@ import { LocalInvoker, type LocalFunction } from '../shared/invoke/local-invoker
 import { createLogger, type Logger } from '../shared/log/logger.ts';
 import { runInScope, type Deps } from '../shared/runtime/deps.ts';
 import { LocalFsStore } from '../shared/storage/local-fs-store.ts';
+import { listAll } from '../shared/storage/object-store.ts';
 import type { ApiGatewayResponse } from '../shared/triggers/api-gateway-event.ts';
 import { toApiGatewayEvent } from '../shared/triggers/api-gateway-event.ts';
 import { makeCosEvent } from '../shared/triggers/cos-event.ts';
@@ -166,7 +167,7 @@ export async function startLocalRuntime(o: LocalRuntimeOptions = {}): Promise<Lo
       for (const t of cosTriggers) {
         const filter = (t.parameters.filter ?? {}) as { prefix?: string; suffix?: string };
         const prefix = filter.prefix ?? HIGHLIGHT_TRIGGER_PREFIX;
-        const { objects } = await store.list(prefix);
+        const objects = await listAll(store, prefix);
         for (const obj of objects) {
           if (filter.suffix && !obj.key.endsWith(filter.suffix)) continue;
           const stamp = `${obj.size}:${obj.modified.getTime()}`;

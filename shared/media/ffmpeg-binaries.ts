@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { AppError } from '../domain/app-error.ts';
@@ -19,11 +19,21 @@ export const REQUIRED = {
   filters: ['testsrc2', 'sine', 'drawtext'],
 } as const;
 
+function isExecutableFile(p: string): boolean {
+  try {
+    if (!statSync(p).isFile()) return false;
+    accessSync(p, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function onPath(name: string, envPath = process.env.PATH ?? ''): string | undefined {
   for (const dir of envPath.split(path.delimiter)) {
     if (!dir) continue;
     const p = path.join(dir, name);
-    if (existsSync(p)) return p;
+    if (isExecutableFile(p)) return p;
   }
   return undefined;
 }
@@ -58,7 +68,7 @@ export function resolveFfmpeg(env: NodeJS.ProcessEnv = process.env, useCache = t
   let ffmpeg: string | undefined;
   let ffmpegSource: FfmpegBinaries['ffmpegSource'] = 'env';
   if (env.FFMPEG_PATH) {
-    if (!existsSync(env.FFMPEG_PATH)) throw new AppError('FFMPEG_NOT_FOUND', `FFMPEG_PATH=${env.FFMPEG_PATH} does not exist`);
+    if (!isExecutableFile(env.FFMPEG_PATH)) throw new AppError('FFMPEG_NOT_FOUND', `FFMPEG_PATH=${env.FFMPEG_PATH} is not an executable file`);
     ffmpeg = env.FFMPEG_PATH;
   } else {
     const sys = onPath('ffmpeg', searchPath);
@@ -68,7 +78,7 @@ export function resolveFfmpeg(env: NodeJS.ProcessEnv = process.env, useCache = t
   let ffprobe: string | undefined;
   let ffprobeSource: FfmpegBinaries['ffprobeSource'] = 'env';
   if (env.FFPROBE_PATH) {
-    if (!existsSync(env.FFPROBE_PATH)) throw new AppError('FFMPEG_NOT_FOUND', `FFPROBE_PATH=${env.FFPROBE_PATH} does not exist`);
+    if (!isExecutableFile(env.FFPROBE_PATH)) throw new AppError('FFMPEG_NOT_FOUND', `FFPROBE_PATH=${env.FFPROBE_PATH} is not an executable file`);
     ffprobe = env.FFPROBE_PATH;
   } else {
     const sys = onPath('ffprobe', searchPath);

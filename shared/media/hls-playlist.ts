@@ -41,7 +41,10 @@ export function writePlaylist(p: Playlist): string {
   return lines.join('\n') + '\n';
 }
 
-/** Parse with m3u8-parser; every segment must carry PROGRAM-DATE-TIME (ours always do). */
+/**
+ * Parse with m3u8-parser. Ours carry PROGRAM-DATE-TIME on every segment; for other playlists
+ * m3u8-parser extrapolates from the nearest tagged segment, and a playlist with none is refused.
+ */
 export function parsePlaylist(text: string): Playlist {
   const parser = new Parser();
   parser.push(text);

@@ -10,14 +10,13 @@ const FONT_CANDIDATES = [
   '/System/Library/Fonts/Menlo.ttc',
 ];
 
-export function findFont(): string | undefined {
-  if (process.env.HL_FONT_FILE && existsSync(process.env.HL_FONT_FILE)) return process.env.HL_FONT_FILE;
-  return FONT_CANDIDATES.find((f) => existsSync(f));
-}
+/** Font paths go inside a quoted filter option; only plain paths are used, never escaped ones. */
+const PLAIN_PATH = /^[A-Za-z0-9_./ -]+$/;
 
-/** Escape a value for use inside a quoted filter option (filtergraph level). */
-function filterPath(p: string): string {
-  return p.replace(/\\/g, '\\\\').replace(/:/g, '\\:').replace(/'/g, "\\'");
+export function findFont(): string | undefined {
+  const own = process.env.HL_FONT_FILE;
+  if (own && existsSync(own) && PLAIN_PATH.test(own)) return own;
+  return FONT_CANDIDATES.find((f) => existsSync(f));
 }
 
 export interface RecorderArgsInput {
@@ -52,10 +51,10 @@ export function recorderArgs(input: RecorderArgsInput): string[] {
     args.push('-re', '-f', 'lavfi', '-i', `testsrc2=size=${source.width}x${source.height}:rate=${source.fps}`);
     if (source.audio) args.push('-re', '-f', 'lavfi', '-i', 'sine=frequency=440:beep_factor=4:sample_rate=48000');
     let v = '[0:v]null[v]';
-    if (source.clock && input.fontFile) {
+    if (source.clock && input.fontFile && PLAIN_PATH.test(input.fontFile)) {
       const size = Math.max(12, Math.round(source.height / 12));
       const clock = `%{pts\\:gmtime\\:${input.clockEpochSec.toFixed(3)}\\:%H\\\\\\:%M\\\\\\:%S}`;
-      v = `[0:v]drawtext=fontfile='${filterPath(input.fontFile)}':fontsize=${size}:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=${Math.round(size / 4)}:x=(w-tw)/2:y=h-th-${size}:text='${clock} UTC  #%{n}'[v]`;
+      v = `[0:v]drawtext=fontfile='${input.fontFile}':fontsize=${size}:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=${Math.round(size / 4)}:x=(w-tw)/2:y=h-th-${size}:text='${clock} UTC  #%{n}'[v]`;
     }
     args.push('-filter_complex', v, '-map', '[v]');
     if (source.audio) args.push('-map', '1:a');

@@ -12,7 +12,10 @@ export interface SegmentSelection {
   actualStart: Date;
   /** min(asked end, last selected segment's end). */
   actualEnd: Date;
-  /** The recording reaches the asked end (post-roll complete). */
+  /**
+   * The recording reaches the asked end (post-roll complete), so waiting longer cannot add to
+   * the clip. True even when the chosen run ends earlier because a gap splits the window.
+   */
   coversEnd: boolean;
   /** Holes inside the asked window: unrecorded time, or time left out because it lies across a gap. */
   gaps: TimeWindow[];
@@ -56,5 +59,6 @@ export function selectSegments(all: PlaylistSegment[], window: TimeWindow): Segm
   if (first.start.getTime() > ws) gaps.push({ start: new Date(ws), end: first.start });
   if (actualEnd.getTime() < we && segmentEnd(last).getTime() < we) gaps.push({ start: segmentEnd(last), end: new Date(we) });
 
-  return { segments: best, actualStart, actualEnd, coversEnd: segmentEnd(last).getTime() >= we, gaps };
+  const coversEnd = segmentEnd(overlapping[overlapping.length - 1]!).getTime() >= we;
+  return { segments: best, actualStart, actualEnd, coversEnd, gaps };
 }

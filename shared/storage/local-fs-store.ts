@@ -33,7 +33,8 @@ export class LocalFsStore implements ObjectStore {
   /** Absolute path of a key's file (for the local runtime and the demo; not part of the interface). */
   pathOf(key: string): string {
     const p = path.join(this.root, ...assertKey(key).split('/'));
-    if (!p.startsWith(this.root + path.sep)) throw new AppError('INVALID_KEY', `key escapes the store: ${key}`);
+    const rel = path.relative(this.root, p);
+    if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) throw new AppError('INVALID_KEY', `key escapes the store: ${key}`);
     return p;
   }
 
@@ -185,7 +186,7 @@ export class LocalFsStore implements ObjectStore {
     }
     // Tidy empty parent folders up to the root, so deleted prefixes disappear from listings.
     let dir = path.dirname(p);
-    while (dir.startsWith(this.root + path.sep)) {
+    while (dir !== this.root && !path.relative(this.root, dir).startsWith('..')) {
       try {
         await rmdir(dir);
       } catch {

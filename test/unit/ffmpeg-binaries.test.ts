@@ -108,3 +108,14 @@ test('a system ffprobe on PATH is used', async () => {
   const r = resolveFfmpeg({ PATH: path.dirname(ff) }, false);
   assert.deepEqual(r, { ffmpeg: ff, ffprobe: fp, ffmpegSource: 'system', ffprobeSource: 'system' });
 });
+
+test('a directory or a non-executable file named ffprobe on PATH is not taken for the system ffprobe', async () => {
+  const d = path.join(dir, 'not-exec');
+  await mkdir(path.join(d, 'ffprobe'), { recursive: true }); // a folder named ffprobe
+  const d2 = path.join(dir, 'not-exec2');
+  await mkdir(d2, { recursive: true });
+  await writeFile(path.join(d2, 'ffprobe'), '#!/bin/sh\n', { mode: 0o644 }); // not executable
+  const r = resolveFfmpeg({ PATH: [d, d2].join(path.delimiter) }, false);
+  assert.equal(r.ffprobeSource, 'npm');
+  assert.ok(inNpm(r.ffprobe, '@ffprobe-installer'));
+});

@@ -328,3 +328,11 @@ describe('object-store helpers', () => {
     assert.deepEqual(all.map((o) => o.key), keys);
   });
 });
+
+describe('a store rooted at the filesystem root', () => {
+  test('maps keys below it and still refuses escapes', () => {
+    const s = new LocalFsStore({ root: '/' });
+    assert.equal(s.pathOf('tmp/x'), path.join('/', 'tmp', 'x'));
+    assert.throws(() => s.pathOf('../etc/passwd'), (e: unknown) => e instanceof AppError && e.code === 'INVALID_KEY');
+  });
+});

@@ -76,13 +76,13 @@ test('testsrc without audio has one input and no audio map', () => {
 });
 
 test('drawtext only when clock is on and a font file is given', () => {
-  const font = '/fonts/Deja Vu:Mono.ttf';
+  const font = '/fonts/Deja Vu/Mono.ttf';
   const withClock = recorderArgs(input(testsrc({ clock: true }), { fontFile: font }));
   const graph = after(withClock, '-filter_complex')!;
   assert.match(graph, /drawtext=/);
   assert.match(graph, /\[v\]$/);
-  // the font path is quoted, with ":" escaped for the option parser
-  assert.ok(graph.includes("fontfile='/fonts/Deja Vu\\:Mono.ttf'"), graph);
+  // the font path is quoted
+  assert.ok(graph.includes("fontfile='/fonts/Deja Vu/Mono.ttf'"), graph);
   // the clock uses the epoch of pts 0
   assert.ok(graph.includes('1795850412.345'), graph);
 
@@ -92,6 +92,12 @@ test('drawtext only when clock is on and a font file is given', () => {
 
   const clockOff = recorderArgs(input(testsrc({ clock: false }), { fontFile: font }));
   assert.ok(!clockOff.some((a) => a.includes('drawtext')));
+
+  // a path that would need filter escaping is never spliced in: no clock rather than a broken graph
+  for (const odd of ["/fonts/it's.ttf", '/fonts/a:b.ttf', '/fonts/a;b.ttf']) {
+    const r = recorderArgs(input(testsrc({ clock: true }), { fontFile: odd }));
+    assert.equal(after(r, '-filter_complex'), '[0:v]null[v]', odd);
+  }
 });
 
 test('file source without normalize copies streams; loop adds -stream_loop -1 before -i', () => {
