@@ -68,6 +68,7 @@ try {
     durationSec: job.result.durationSec,
     mode: job.mode,
     triggerToReadyMs,
+    timings: job.result.timings,
     sizeBytes: job.result.sizeBytes,
     streamId, highlightId: job.id,
   };
@@ -77,7 +78,7 @@ try {
     console.log(`poster:   ${posterPath}`);
     console.log(`asked:    ${summary.requested.start} → ${summary.requested.end} (${before}s)`);
     console.log(`got:      ${summary.actual.start} → ${summary.actual.end} (${summary.durationSec.toFixed(3)}s, ${(summary.sizeBytes / 1e6).toFixed(2)} MB, mode ${summary.mode})`);
-    console.log(`trigger → MP4 ready: ${triggerToReadyMs} ms`);
+    console.log(`trigger → MP4 ready: ${triggerToReadyMs} ms (waiting for the segment holding the end: ${job.result.timings.waitMs} ms; fetch + join + poster + publish: ${job.result.timings.processMs} ms)`);
   }
 } catch (err) {
   progress.done();

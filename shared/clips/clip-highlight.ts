@@ -60,12 +60,14 @@ export async function clipHighlight(o: ClipOptions): Promise<ClipJob> {
   job = await saveJob(o.store, { ...job, state: 'running', attempts: job.attempts + 1, progress: { phase: 'waiting', done: 0, total: 0 } });
   const tmp = await mkdtemp(path.join(os.tmpdir(), `hl-clip-${job.id}-`));
   try {
+    const waitStarted = Date.now();
     const sel = await awaitCoverage(o, job, async (s) => {
       log.debug('clip.waiting_postroll', { haveUntil: s?.actualEnd.toISOString() });
     });
     if (!sel) throw new AppError('WINDOW_EMPTY', 'no recorded segment overlaps the requested window');
     if (!sel.coversEnd) log.warn('clip.postroll_incomplete', { requestedEnd: job.requested.end, actualEnd: sel.actualEnd.toISOString() });
 
+    const covered = Date.now();
     const total = sel.segments.length;
     job = await saveJob(o.store, { ...job, progress: { phase: 'fetching', done: 0, total } });
     const files: string[] = [];
@@ -102,6 +104,7 @@ export async function clipHighlight(o: ClipOptions): Promise<ClipJob> {
         actual: { start: sel.actualStart.toISOString(), end: sel.actualEnd.toISOString() },
         segments: total,
         gaps: sel.gaps.map((g) => ({ start: g.start.toISOString(), end: g.end.toISOString() })),
+        timings: { waitMs: covered - waitStarted, processMs: Date.now() - covered },
       },
     });
     log.info('clip.succeeded', { durationSec: info.durationSec, sizeBytes, segments: total });

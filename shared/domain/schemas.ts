@@ -86,6 +86,8 @@ export interface ClipResult {
   segments: number;
   /** Holes in the recording inside the window (recorder restarts), as [start, end] ISO pairs. */
   gaps: Array<{ start: string; end: string }>;
+  /** Where the time went: waiting for post-roll segments to be recorded, then fetch + join + publish. */
+  timings: { waitMs: number; processMs: number };
 }
 
 export interface ClipJob {
