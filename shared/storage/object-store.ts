@@ -60,10 +60,15 @@ export async function listAll(store: ObjectStore, prefix: string): Promise<Objec
   return out;
 }
 
+/** Parsed JSON at key, or null when there is no object (one read, no separate head). */
 export async function getJson<T>(store: ObjectStore, key: string): Promise<T | null> {
-  if (!(await store.head(key))) return null;
+  const buf = await getIfExists(store, key);
+  return buf ? (JSON.parse(buf.toString('utf8')) as T) : null;
+}
+
+export async function getIfExists(store: ObjectStore, key: string): Promise<Buffer | null> {
   try {
-    return JSON.parse((await store.get(key)).toString('utf8')) as T;
+    return await store.get(key);
   } catch (err) {
     if ((err as { code?: string }).code === 'NOT_FOUND') return null;
     throw err;

@@ -2,7 +2,7 @@ import { AppError } from '../domain/app-error.ts';
 import type { StreamState } from '../domain/schemas.ts';
 import { playlistKey, streamStateKey, streamStopKey } from '../domain/store-keys.ts';
 import { parsePlaylist, type Playlist } from '../media/hls-playlist.ts';
-import { getJson, putJson, type ObjectStore } from '../storage/object-store.ts';
+import { getIfExists, getJson, putJson, type ObjectStore } from '../storage/object-store.ts';
 
 export async function readStream(store: ObjectStore, streamId: string): Promise<StreamState | null> {
   return getJson<StreamState>(store, streamStateKey(streamId));
@@ -20,8 +20,8 @@ export function writeStream(store: ObjectStore, state: StreamState): Promise<voi
 
 /** The stream's rolling playlist, or an empty one when nothing has been recorded yet. */
 export async function readPlaylist(store: ObjectStore, streamId: string): Promise<Playlist> {
-  if (!(await store.head(playlistKey(streamId)))) return { segments: [], discontinuitySequence: 0, ended: false };
-  return parsePlaylist((await store.get(playlistKey(streamId))).toString('utf8'));
+  const text = await getIfExists(store, playlistKey(streamId));
+  return text ? parsePlaylist(text.toString('utf8')) : { segments: [], discontinuitySequence: 0, ended: false };
 }
 
 export async function stopRequested(store: ObjectStore, streamId: string): Promise<boolean> {
