@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, readdir, rename, stat, unlink, link, rm, rmdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rename, stat, unlink, link, rm, rmdir, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -76,6 +76,30 @@ export class LocalFsStore implements ObjectStore {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 2) throw err;
       }
     }
+  }
+
+  async putFile(key: string, file: string): Promise<void> {
+    const dest = this.pathOf(key);
+    const dir = path.join(this.root, '.tmp');
+    await mkdir(dir, { recursive: true });
+    const tmp = path.join(dir, `${Date.now()}-${randomBytes(6).toString('hex')}`);
+    try {
+      await rename(file, tmp); // same filesystem: no copy at all
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+      await copyFile(file, tmp);
+      await rm(file, { force: true });
+    }
+    try {
+      await this.intoPlace(() => rename(tmp, dest), dest);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  localPath(key: string): string | undefined {
+    return this.pathOf(key);
   }
 
   async putIfAbsent(key: string, body: Body): Promise<boolean> {

@@ -34,6 +34,16 @@ export interface PutOptions {
 export interface ObjectStore {
   readonly kind: string;
   put(key: string, body: Body, opts?: PutOptions): Promise<void>;
+  /**
+   * Store a local file under key (large outputs: the local store moves it into place, COS uploads
+   * it in parts). The file belongs to the store afterwards: the caller must not use it again.
+   */
+  putFile(key: string, file: string, opts?: PutOptions): Promise<void>;
+  /**
+   * Where the object lies as a plain local file, so ffmpeg can read it in place; undefined for
+   * remote stores (callers then fetch it). The path is only for reading.
+   */
+  localPath?(key: string): string | undefined;
   /** Create only if no object has that key; false when it already existed (nothing written). */
   putIfAbsent(key: string, body: Body, opts?: PutOptions): Promise<boolean>;
   /** Throws AppError NOT_FOUND when missing. */
