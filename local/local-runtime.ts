@@ -32,6 +32,8 @@ export interface LocalRuntimeOptions {
   log?: Logger;
   /** How often the trigger-folder watcher looks for new objects. */
   watchMs?: number;
+  /** Which trigger sources run (all by default); a one-off invocation needs none of them. */
+  services?: { triggers?: boolean; timers?: boolean };
 }
 
 export interface LocalRuntime {
@@ -46,7 +48,7 @@ export interface LocalRuntime {
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CONTENT_TYPES: Record<string, string> = { '.mp4': 'video/mp4', '.jpg': 'image/jpeg', '.ts': 'video/mp2t', '.m3u8': 'application/vnd.apple.mpegurl', '.json': 'application/json' };
 /** Only these prefixes are served under /files (outputs and live replay; never jobs' internals). */
-const SERVED = [/^clips\/[^/]+\/[^/]+\.(mp4|jpg)$/, /^streams\/[^/]+\/(index\.m3u8|seg\/[^/]+\.ts)$/];
+const SERVED = [/^clips\/[^/]+\/([^/]+\.(mp4|jpg)|preview\.m3u8)$/, /^streams\/[^/]+\/(index\.m3u8|seg\/[^/]+\.ts)$/];
 
 async function importHandler(src: string, handler: string): Promise<FunctionHandler> {
   const [file, exportName] = handler.split('.') as [string, string];
@@ -183,12 +185,12 @@ export async function startLocalRuntime(o: LocalRuntimeOptions = {}): Promise<Lo
       watching = false;
     }
   };
-  if (cosTriggers.length) {
+  if (cosTriggers.length && o.services?.triggers !== false) {
     await watch();
     timers.push(setInterval(() => void watch(), o.watchMs ?? 500));
   }
 
-  for (const t of manifest.triggers.filter((x) => x.type === 'timer')) {
+  for (const t of manifest.triggers.filter((x) => x.type === 'timer' && o.services?.timers !== false)) {
     const p = t.parameters as { name?: string; cronExpression?: string; argument?: string; enable?: boolean };
     if (p.enable === false) continue;
     const every = cronIntervalMs(String(p.cronExpression));

@@ -1,29 +1,44 @@
-import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { differenceInMilliseconds } from 'date-fns';
 import { AppError, toErrorBody } from '../domain/app-error.ts';
-import type { ClipJob } from '../domain/schemas.ts';
-import { clipVideoKey, posterKey } from '../domain/store-keys.ts';
+import { isFinal, type ClipJob, type ClipResult } from '../domain/schemas.ts';
+import { clipPrefix, clipVideoKey, posterKey } from '../domain/store-keys.ts';
+import type { Invoker } from '../invoke/invoker.ts';
+import type { Logger } from '../log/logger.ts';
+import { encodeWindowAudio } from '../media/assemble-clip.ts';
+import { inspectMedia } from '../media/inspect-media.ts';
 import { joinSegments, writePoster } from '../media/join-segments.ts';
+import { preciseCut } from '../media/precise-cut.ts';
 import { probeMedia } from '../media/probe-media.ts';
 import { selectSegments, type SegmentSelection } from '../media/select-segments.ts';
-import type { Logger } from '../log/logger.ts';
-import type { ObjectStore } from '../storage/object-store.ts';
+import { listAll, type ObjectStore } from '../storage/object-store.ts';
+import { pinWindow } from '../streams/segment-pins.ts';
 import { readPlaylist, readStream, recorderAlive } from '../streams/stream-store.ts';
+import { cancelRequested } from './cancel-marker.ts';
 import { requireJob, saveJob } from './clip-job-store.ts';
+import { writePreview } from './preview-playlist.ts';
+import { segmentFiles } from './segment-files.ts';
+import { sendCallback } from './send-callback.ts';
+import { transcodeFanOut } from './transcode-fan-out.ts';
 
 export interface ClipOptions {
   store: ObjectStore;
+  invoker: Invoker;
   log: Logger;
   jobId: string;
+  /** This invocation's id, recorded in the job so a cancel can terminate it. */
+  invocationId?: string;
   postRollWaitSec: number;
   heartbeatTtlSec: number;
+  previewGraceSec: number;
+  fanout: { concurrency: number; defaultPartSec: number; threadsPerPart: (parts: number) => number };
+  callback: { secret: string; attempts: number; baseDelayMs: number };
   signal?: AbortSignal;
   pollMs?: number;
 }
+
+class Cancelled extends Error {}
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
@@ -32,94 +47,149 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   });
 
 /**
- * Wait (bounded) until the recording covers the window's end, then return the selection.
- * Stops waiting when the recorder is gone or the post-roll deadline passes; the clip then
- * ends where the recording does, and the result says so.
+ * Wait (bounded) until the recording covers the window's end, keeping the preview growing.
+ * Stops waiting when the recorder is gone or the post-roll deadline passes; the clip then ends
+ * where the recording does, and the result says so.
  */
-async function awaitCoverage(o: ClipOptions, job: ClipJob, onWait: (sel: SegmentSelection | null) => Promise<void>): Promise<SegmentSelection | null> {
+async function awaitCoverage(o: ClipOptions, job: ClipJob, checkCancel: () => Promise<void>): Promise<SegmentSelection | null> {
   const window = { start: new Date(job.requested.start), end: new Date(job.requested.end) };
   const giveUpAt = window.end.getTime() + o.postRollWaitSec * 1000;
+  let shown = -1;
   for (;;) {
     const sel = selectSegments((await readPlaylist(o.store, job.streamId)).segments, window);
     if (sel?.coversEnd) return sel;
     const stream = await readStream(o.store, job.streamId);
     if (!stream || !recorderAlive(stream, o.heartbeatTtlSec) || Date.now() >= giveUpAt) return sel;
-    await onWait(sel);
-    await sleep(o.pollMs ?? 400, o.signal);
+    if (sel && sel.segments.length !== shown) {
+      shown = sel.segments.length;
+      await writePreview(o.store, job, sel.segments, false);
+    }
+    await checkCancel();
+    await sleep(o.pollMs ?? 250, o.signal);
   }
 }
 
 /**
- * The clipper's core for copy mode: window → segments → byte join → faststart MP4 + poster,
- * published to clips/<id>/ and recorded in the job. Idempotent: a finished job is returned as is.
+ * One highlight end to end: wait for post-roll, then make the MP4 in the job's mode (copy:
+ * keyframe-aligned byte join; precise: frame-exact smart cut; transcode: fan-out over transcoder
+ * invocations), write a poster, publish, record the result, call back. Idempotent: a finished job
+ * is returned as is; an interrupted one resumes (transcode reuses finished parts).
  */
 export async function clipHighlight(o: ClipOptions): Promise<ClipJob> {
   let job = await requireJob(o.store, o.jobId);
-  if (job.state === 'succeeded' || job.state === 'failed') return job;
-  const log = o.log.child({ jobId: job.id, streamId: job.streamId });
-  job = await saveJob(o.store, { ...job, state: 'running', attempts: job.attempts + 1, progress: { phase: 'waiting', done: 0, total: 0 } });
+  if (isFinal(job.state)) return job;
+  const log = o.log.child({ jobId: job.id, streamId: job.streamId, mode: job.mode });
+  // Job writes are serialised (progress from parallel parts must not interleave).
+  let saving: Promise<unknown> = Promise.resolve();
+  const save = (patch: Partial<ClipJob>) => {
+    const next = (saving = saving.then(async () => { job = await saveJob(o.store, { ...job, ...patch }); return job; }));
+    return next as Promise<ClipJob>;
+  };
+  const checkCancel = async () => { if (await cancelRequested(o.store, job.id)) throw new Cancelled(); };
+
+  await save({ state: 'running', attempts: job.attempts + 1, invocationId: o.invocationId, progress: { phase: 'waiting', done: 0, total: 0 } });
   const tmp = await mkdtemp(path.join(os.tmpdir(), `hl-clip-${job.id}-`));
   try {
+    await checkCancel();
     const waitStarted = Date.now();
-    const sel = await awaitCoverage(o, job, async (s) => {
-      log.debug('clip.waiting_postroll', { haveUntil: s?.actualEnd.toISOString() });
-    });
+    const sel = await awaitCoverage(o, job, checkCancel);
     if (!sel) throw new AppError('WINDOW_EMPTY', 'no recorded segment overlaps the requested window');
     if (!sel.coversEnd) log.warn('clip.postroll_incomplete', { requestedEnd: job.requested.end, actualEnd: sel.actualEnd.toISOString() });
-
+    await writePreview(o.store, job, sel.segments, true);
     const covered = Date.now();
+    await checkCancel();
+
+    const runStart = sel.segments[0]!.start.getTime();
+    const exactStart = new Date(Math.max(Date.parse(job.requested.start), runStart));
     const total = sel.segments.length;
-    job = await saveJob(o.store, { ...job, progress: { phase: 'fetching', done: 0, total } });
-    const files: string[] = [];
-    for (const [i, seg] of sel.segments.entries()) {
-      const file = path.join(tmp, `${String(i).padStart(5, '0')}.ts`);
-      await pipeline(await o.store.stream(`streams/${job.streamId}/${seg.uri}`), createWriteStream(file));
-      files.push(file);
-      if (o.signal?.aborted) throw new AppError('ABORTED', 'clip aborted');
-    }
-    job = await saveJob(o.store, { ...job, progress: { phase: 'joining', done: total, total } });
-
+    await save({ progress: { phase: 'fetching', done: 0, total } });
+    const files = await segmentFiles(o.store, job.streamId, sel.segments.map((s) => s.uri), tmp, o.signal);
     const out = path.join(tmp, `${job.id}.mp4`);
-    const durationSec = differenceInMilliseconds(sel.actualEnd, sel.actualStart) / 1000;
-    await joinSegments({ files, out, durationSec, signal: o.signal });
-    const info = await probeMedia(out);
-    const poster = path.join(tmp, 'poster.jpg');
-    const atOffset = (Date.parse(job.requested.at) - sel.actualStart.getTime()) / 1000;
-    await writePoster(out, poster, Math.min(Math.max(0, atOffset), Math.max(0, info.durationSec - 0.2)), o.signal);
+    const startSec = (exactStart.getTime() - runStart) / 1000;
+    const endSec = (sel.actualEnd.getTime() - runStart) / 1000;
 
-    job = await saveJob(o.store, { ...job, progress: { phase: 'publishing', done: total, total } });
+    let method: ClipResult['method'] = 'copy';
+    let methodReason: string | undefined;
+    let parts: ClipResult['parts'];
+    let actualStart = sel.actualStart;
+    if (job.mode === 'copy') {
+      await save({ progress: { phase: 'joining', done: total, total } });
+      await joinSegments({ files, out, durationSec: endSec, signal: o.signal });
+    } else if (job.mode === 'precise') {
+      await save({ progress: { phase: 'cutting', done: 0, total: 1 } });
+      const r = await preciseCut({ files, segmentDurations: sel.segments.map((s) => s.durationSec), startSec, endSec, out, workDir: tmp, signal: o.signal });
+      method = r.method;
+      methodReason = r.reason;
+      actualStart = exactStart;
+    } else {
+      const hasAudio = Boolean((await inspectMedia(files[0]!, o.signal)).audio);
+      const audioFile = path.join(tmp, 'audio.m4a');
+      const audio = hasAudio ? encodeWindowAudio(files, startSec, endSec - startSec, audioFile, o.signal).then(() => audioFile) : Promise.resolve(undefined);
+      audio.catch(() => {}); // awaited by the join; avoid an unhandled rejection meanwhile
+      parts = await transcodeFanOut({
+        store: o.store, invoker: o.invoker, log, job, segments: sel.segments, window: { start: exactStart, end: sel.actualEnd },
+        concurrency: o.fanout.concurrency, threadsPerPart: o.fanout.threadsPerPart, defaultPartSec: o.fanout.defaultPartSec,
+        audio, out, workDir: tmp, signal: o.signal,
+        onProgress: async (p) => { await checkCancel(); await save({ progress: { phase: 'encoding', ...p } }); },
+      });
+      method = 'fan-out';
+      actualStart = exactStart;
+    }
+
+    const poster = path.join(tmp, 'poster.jpg');
+    const atOffset = (Date.parse(job.requested.at) - actualStart.getTime()) / 1000;
+    const info = await probeMedia(out);
+    await writePoster(out, poster, Math.min(Math.max(0, atOffset), Math.max(0, info.durationSec - 0.2)), o.signal);
+    await checkCancel();
+
+    await save({ progress: { phase: 'publishing', done: job.progress.total, total: job.progress.total } });
     const key = clipVideoKey(job.id);
     const pKey = posterKey(job.id);
-    await o.store.put(pKey, createReadStream(poster), { contentType: 'image/jpeg' });
-    await o.store.put(key, createReadStream(out), { contentType: 'video/mp4' });
     const sizeBytes = (await stat(out)).size;
-    job = await saveJob(o.store, {
-      ...job,
-      state: 'succeeded',
-      finishedAt: new Date().toISOString(),
-      progress: { phase: 'done', done: total, total },
-      result: {
-        key, url: await o.store.url(key), posterKey: pKey, posterUrl: await o.store.url(pKey),
-        durationSec: info.durationSec, sizeBytes, mode: 'copy',
-        actual: { start: sel.actualStart.toISOString(), end: sel.actualEnd.toISOString() },
-        segments: total,
-        gaps: sel.gaps.map((g) => ({ start: g.start.toISOString(), end: g.end.toISOString() })),
-        timings: { waitMs: covered - waitStarted, processMs: Date.now() - covered },
-      },
-    });
-    log.info('clip.succeeded', { durationSec: info.durationSec, sizeBytes, segments: total });
-    return job;
+    await o.store.putFile(pKey, poster, { contentType: 'image/jpeg' });
+    await o.store.putFile(key, out, { contentType: 'video/mp4' });
+    const result: ClipResult = {
+      key, url: await o.store.url(key), posterKey: pKey, posterUrl: await o.store.url(pKey),
+      durationSec: info.durationSec, sizeBytes, mode: job.mode, method, ...(methodReason ? { methodReason } : {}),
+      width: info.video?.width, height: info.video?.height,
+      actual: { start: actualStart.toISOString(), end: sel.actualEnd.toISOString() },
+      segments: total,
+      gaps: sel.gaps.map((g) => ({ start: g.start.toISOString(), end: g.end.toISOString() })),
+      ...(parts ? { parts } : {}),
+      timings: { waitMs: covered - waitStarted, processMs: Date.now() - covered },
+    };
+    await save({ state: 'succeeded', finishedAt: new Date().toISOString(), progress: { phase: 'done', done: job.progress.total, total: job.progress.total }, result });
+    log.info('clip.succeeded', { method, durationSec: info.durationSec, sizeBytes, processMs: result.timings.processMs });
   } catch (err) {
-    const e = toErrorBody(err);
-    if (e.code === 'ABORTED' || e.code === 'DEADLINE_EXCEEDED') {
-      // Interrupted, not failed: back to queued so a new invocation with the same id resumes it.
-      log.warn('clip.interrupted', e);
-      return await saveJob(o.store, { ...job, state: 'queued', progress: { ...job.progress, phase: 'interrupted' } });
+    await saving.catch(() => {});
+    if (err instanceof Cancelled || (o.signal?.aborted && (await cancelRequested(o.store, job.id)))) {
+      log.info('clip.cancelled');
+      await save({ state: 'cancelled', finishedAt: new Date().toISOString(), progress: { ...job.progress, phase: 'cancelled' } });
+    } else {
+      const e = toErrorBody(err);
+      if (e.code === 'ABORTED' || e.code === 'DEADLINE_EXCEEDED') {
+        // Interrupted, not failed: back to queued so a new invocation with the same id resumes it.
+        log.warn('clip.interrupted', e);
+        await save({ state: 'queued', progress: { ...job.progress, phase: 'interrupted' } });
+        return job;
+      }
+      log.error('clip.failed', e);
+      await save({ state: 'failed', finishedAt: new Date().toISOString(), error: e });
     }
-    log.error('clip.failed', e);
-    job = await saveJob(o.store, { ...job, state: 'failed', finishedAt: new Date().toISOString(), error: e });
-    return job;
   } finally {
+    await saving.catch(() => {});
     await rm(tmp, { recursive: true, force: true });
   }
+  return finishJob(o, job, log);
+}
+
+/** After a final state: drop parts, keep the preview playable for the grace period, call back. */
+async function finishJob(o: ClipOptions, job: ClipJob, log: Logger): Promise<ClipJob> {
+  for (const obj of await listAll(o.store, `${clipPrefix(job.id)}parts/`)) await o.store.delete(obj.key);
+  await pinWindow(o.store, job.streamId, job.id, { start: job.requested.start, end: job.requested.end, until: new Date(Date.now() + o.previewGraceSec * 1000).toISOString() });
+  if (job.callbackUrl) {
+    const callback = await sendCallback(job, { ...o.callback, log });
+    job = await saveJob(o.store, { ...job, callback });
+  }
+  return job;
 }

@@ -1,14 +1,14 @@
-import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import { idSchema } from '../domain/schemas.ts';
-import { clipPrefix, streamPrefix } from '../domain/store-keys.ts';
-import { encodePart, H264_PRESETS } from '../media/encode-part.ts';
+import { idSchema, outputProfiles, x264Presets } from '../domain/schemas.ts';
+import { clipPrefix } from '../domain/store-keys.ts';
+import { profileFilter, videoEncodeArgs } from '../media/output-profiles.ts';
+import { runFfmpeg } from '../media/run-ffmpeg.ts';
 import type { Logger } from '../log/logger.ts';
-import type { ObjectStore } from '../storage/object-store.ts';
+import { putJson, type ObjectStore } from '../storage/object-store.ts';
+import { segmentFiles } from './segment-files.ts';
 
 /** One part of a transcode, as the clipper sends it to the transcoder function. */
 export const partTaskSchema = z.object({
@@ -16,16 +16,24 @@ export const partTaskSchema = z.object({
   streamId: idSchema,
   clipId: idSchema,
   index: z.number().int().min(0).max(9999),
-  /** Segment URIs relative to the stream (as in its playlist). */
-  segments: z.array(z.string().regex(/^seg\/[A-Za-z0-9._-]+\.ts$/)).min(1).max(120),
-  video: z.object({
-    width: z.number().int().min(16).max(3840).refine((n) => n % 2 === 0, 'must be even'),
-    height: z.number().int().min(16).max(3840).refine((n) => n % 2 === 0, 'must be even'),
-    crf: z.number().int().min(12).max(40).default(23),
-    preset: z.enum(H264_PRESETS).default('veryfast'),
-  }).strict(),
-}).strict();
-export type PartTask = z.output<typeof partTaskSchema>;
+  /** Segment URIs relative to the stream (as in its playlist); the first starts on a keyframe. */
+  segments: z.array(z.string().regex(/^seg\/[A-Za-z0-9._-]+\.ts$/)).min(1).max(600),
+  /** Skip this much of the first segment (exact window start), then make durationSec of video. */
+  trimStartSec: z.number().min(0).max(600),
+  durationSec: z.number().positive().max(3600),
+  settings: z.object({
+    profile: z.enum(outputProfiles),
+    fit: z.enum(['crop', 'blur']),
+    crf: z.number().int().min(16).max(35),
+    preset: z.enum(x264Presets),
+    maxBitrateKbps: z.number().int().min(200).max(20_000).optional(),
+  }),
+  /** x264 threads; 0 lets x264 decide (a cloud instance has the machine to itself). */
+  threads: z.number().int().min(0).max(64).default(0),
+  /** The clipper's hash of everything above: stored with the part so a resumed clip can trust it. */
+  hash: z.string().regex(/^[0-9a-f]{16,64}$/),
+});
+export type PartTask = z.input<typeof partTaskSchema>;
 
 export interface PartResult {
   key: string;
@@ -33,27 +41,33 @@ export interface PartResult {
   encodeMs: number;
 }
 
+export const partKey = (clipId: string, index: number) => `${clipPrefix(clipId)}parts/${String(index).padStart(4, '0')}.mp4`;
+export const partMetaKey = (clipId: string, index: number) => `${clipPrefix(clipId)}parts/${String(index).padStart(4, '0')}.json`;
+
 /**
- * Fetch the part's segments, encode its video with the clip's shared parameters and store
- * clips/<id>/parts/<n>.ts. Parts are MPEG-TS and are not probed here: the npm-installed static
- * ffprobe builds crash on TS input (docs/architecture.md); the clipper probes the joined MP4.
+ * Encode one part: decode its segments, trim frame-exactly, apply the profile, encode video only
+ * with the clip's shared x264 settings into an MP4 part that starts with an IDR frame. The part is
+ * stored first and its metadata (with the hash) after, so metadata means a complete part.
  */
-export async function transcodePart(task: PartTask, d: { store: ObjectStore; log: Logger; signal?: AbortSignal }): Promise<PartResult> {
+export async function transcodePart(raw: unknown, d: { store: ObjectStore; log: Logger; signal?: AbortSignal }): Promise<PartResult> {
+  const task = partTaskSchema.parse(raw);
   const tmp = await mkdtemp(path.join(os.tmpdir(), `hl-part-${task.clipId}-${task.index}-`));
   try {
-    const files: string[] = [];
-    for (const [i, uri] of task.segments.entries()) {
-      const file = path.join(tmp, `${i}.ts`);
-      await pipeline(await d.store.stream(streamPrefix(task.streamId) + uri), createWriteStream(file));
-      files.push(file);
-    }
-    const out = path.join(tmp, 'part.ts');
+    const files = await segmentFiles(d.store, task.streamId, task.segments, tmp, d.signal);
+    const out = path.join(tmp, 'part.mp4');
     const started = Date.now();
-    await encodePart(files, out, task.video, d.signal);
+    await runFfmpeg([
+      '-hide_banner', '-loglevel', 'error', '-y', '-i', `concat:${files.join('|')}`,
+      '-map', '0:v:0', '-an', '-ss', task.trimStartSec.toFixed(6), '-t', task.durationSec.toFixed(6),
+      '-vf', profileFilter(task.settings.profile, task.settings.fit),
+      ...videoEncodeArgs(task.settings, task.threads),
+      '-f', 'mp4', out,
+    ], { signal: d.signal, what: `encode part ${task.index}` });
     const encodeMs = Date.now() - started;
     const sizeBytes = (await stat(out)).size;
-    const key = `${clipPrefix(task.clipId)}parts/${String(task.index).padStart(4, '0')}.ts`;
-    await d.store.put(key, createReadStream(out), { contentType: 'video/mp2t' });
+    const key = partKey(task.clipId, task.index);
+    await d.store.putFile(key, out, { contentType: 'video/mp4' });
+    await putJson(d.store, partMetaKey(task.clipId, task.index), { hash: task.hash, key, sizeBytes, encodeMs });
     d.log.info('part.encoded', { key, encodeMs, sizeBytes });
     return { key, sizeBytes, encodeMs };
   } finally {

@@ -20,6 +20,17 @@ export interface Config {
   maxBodyBytes: number;
   /** Signed requests older or newer than this are refused. */
   signatureToleranceSec: number;
+  /** Outbound URLs (callbacks): private/loopback targets allowed (local default), host allow-list. */
+  allowPrivateUrls: boolean;
+  allowedHosts: string[];
+  /** transcode: default part length, and how many part invocations the clipper keeps in flight. */
+  partSec: number;
+  fanoutConcurrency: number;
+  /** How long a finished clip's window stays pinned against retention (its preview keeps playing). */
+  previewGraceSec: number;
+  /** Callback delivery attempts (with exponential backoff and jitter). */
+  callbackAttempts: number;
+  callbackBaseDelayMs: number;
 }
 
 function num(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {
@@ -45,6 +56,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     allowLocalSources: env.HL_ALLOW_LOCAL_SOURCES ? env.HL_ALLOW_LOCAL_SOURCES === '1' : runtime === 'local',
     maxBodyBytes: num(env, 'HL_MAX_BODY_BYTES', 64 * 1024, 1024, 6 * 1024 * 1024),
     signatureToleranceSec: num(env, 'HL_SIGNATURE_TOLERANCE_SEC', 300, 10, 3600),
+    allowPrivateUrls: env.HL_ALLOW_PRIVATE_URLS ? env.HL_ALLOW_PRIVATE_URLS === '1' : runtime === 'local',
+    allowedHosts: (env.HL_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
+    partSec: num(env, 'HL_PART_SEC', 4, 1, 300),
+    fanoutConcurrency: num(env, 'HL_FANOUT', 32, 1, 1000),
+    previewGraceSec: num(env, 'HL_PREVIEW_GRACE_SEC', 3600, 0, 7 * 24 * 3600),
+    callbackAttempts: num(env, 'HL_CALLBACK_ATTEMPTS', 5, 1, 20),
+    callbackBaseDelayMs: num(env, 'HL_CALLBACK_BASE_DELAY_MS', 500, 10, 60_000),
     ...overrides,
   };
   return cfg;

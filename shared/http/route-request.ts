@@ -2,8 +2,9 @@ import { AppError, toErrorBody } from '../domain/app-error.ts';
 import { assertId } from '../domain/ids.ts';
 import { playlistKey } from '../domain/store-keys.ts';
 import { verifyRequest } from '../auth/request-signature.ts';
-import { acceptHighlight } from '../clips/accept-highlight.ts';
+import { acceptHighlight, acceptOptionsFrom } from '../clips/accept-highlight.ts';
 import { requireJob } from '../clips/clip-job-store.ts';
+import { cancelHighlight } from '../clips/cancel-highlight.ts';
 import type { Deps } from '../runtime/deps.ts';
 import type { HttpRequest } from '../triggers/api-gateway-event.ts';
 import { readPlaylist, requireStream } from '../streams/stream-store.ts';
@@ -60,9 +61,16 @@ const routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
   {
     method: 'POST', pattern: /^\/v1\/highlights$/,
     handler: async (req, _p, d) => {
-      const { job, created } = await acceptHighlight(parseBody(req), { store: d.store, heartbeatTtlSec: d.config.heartbeatTtlSec, source: 'api' });
+      const { job, created } = await acceptHighlight(parseBody(req), { ...acceptOptionsFrom(d.config, d.store), source: 'api' });
       if (created) await d.invoker.invokeAsync('clipper', { action: 'clip', jobId: job.id });
       return { status: created ? 202 : 200, body: jobView(job) };
+    },
+  },
+  {
+    method: 'DELETE', pattern: /^\/v1\/highlights\/([^/]+)$/,
+    handler: async (_req, [id], d) => {
+      const { job, changed } = await cancelHighlight(assertId(id, 'highlight id'), { store: d.store, invoker: d.invoker });
+      return { status: changed ? 202 : 200, body: jobView(job) };
     },
   },
   {

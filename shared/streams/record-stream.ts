@@ -13,6 +13,7 @@ import { findFont, recorderArgs } from '../media/recorder-args.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { applyRetention } from './retention.ts';
+import { activePins, isPinned } from './segment-pins.ts';
 import { readPlaylist, recorderAlive, requireStream, stopRequested, writeStream } from './stream-store.ts';
 
 export interface RecordOptions {
@@ -123,7 +124,13 @@ export async function recordStream(o: RecordOptions): Promise<RecordOutcome> {
     playlist = kept;
     // Publish only after the segment exists; delete only after the playlist stops naming them.
     await o.store.put(playlistKey(o.streamId), writePlaylist(playlist), { contentType: 'application/vnd.apple.mpegurl' });
-    for (const e of expired) await o.store.delete(`streams/${o.streamId}/${e.uri}`);
+    if (expired.length) {
+      // Segments a pending or recent clip pinned stay; the watchdog deletes them once unpinned.
+      const pins = await activePins(o.store, o.streamId);
+      for (const e of expired) {
+        if (!isPinned({ start: e.start.getTime(), end: e.start.getTime() + e.durationSec * 1000 }, pins)) await o.store.delete(`streams/${o.streamId}/${e.uri}`);
+      }
+    }
     segments++;
     await update({ segmentCount: state.segmentCount + 1, lastSegmentEnd: new Date(start.getTime() + durationSec * 1000).toISOString(), heartbeatAt: new Date().toISOString() });
     log.debug('segment.published', { key, seq, durationSec, expired: expired.length });

@@ -1,9 +1,10 @@
 import type { StreamState } from '../domain/schemas.ts';
-import { playlistKey, streamStateKey } from '../domain/store-keys.ts';
+import { parseSegmentName, playlistKey, segmentPrefix, streamStateKey } from '../domain/store-keys.ts';
 import type { Invoker } from '../invoke/invoker.ts';
 import type { Logger } from '../log/logger.ts';
 import { writePlaylist } from '../media/hls-playlist.ts';
-import { getJson, type ObjectStore } from '../storage/object-store.ts';
+import { getJson, listAll, type ObjectStore } from '../storage/object-store.ts';
+import { activePins, isPinned } from './segment-pins.ts';
 import { applyRetention } from './retention.ts';
 import { readPlaylist, recorderAlive, writeStream } from './stream-store.ts';
 
@@ -44,15 +45,34 @@ export async function runWatchdog(d: { store: ObjectStore; invoker: Invoker; log
       report.restarted.push(id);
       continue;
     }
+    let playlist = await readPlaylist(d.store, id);
+    const cutoff = now - s.spec.retentionSec * 1000;
     if (!recorderAlive(s, d.heartbeatTtlSec, now)) {
-      const playlist = await readPlaylist(d.store, id);
-      const { playlist: kept, expired } = applyRetention(playlist, new Date(now - s.spec.retentionSec * 1000));
-      if (expired.length === 0) continue;
-      if (kept.segments.length > 0) await d.store.put(playlistKey(id), writePlaylist(kept), { contentType: 'application/vnd.apple.mpegurl' });
-      else await d.store.delete(playlistKey(id));
-      for (const e of expired) await d.store.delete(`streams/${id}/${e.uri}`);
-      report.pruned[id] = expired.length;
+      const { playlist: kept, expired } = applyRetention(playlist, new Date(cutoff));
+      if (expired.length > 0) {
+        if (kept.segments.length > 0) await d.store.put(playlistKey(id), writePlaylist(kept), { contentType: 'application/vnd.apple.mpegurl' });
+        else await d.store.delete(playlistKey(id));
+        playlist = kept;
+      }
     }
+    // Delete segments the playlist no longer names once they are past retention and unpinned
+    // (expired while a clip pinned them, or left by a crash between upload and publish).
+    const named = new Set(playlist.segments.map((x) => `streams/${id}/${x.uri}`));
+    const pins = await activePins(d.store, id, now);
+    let pruned = 0;
+    const listed = (await listAll(d.store, segmentPrefix(id)))
+      .map((o) => ({ key: o.key, parsed: parseSegmentName(o.key.slice(segmentPrefix(id).length)) }))
+      .filter((x): x is { key: string; parsed: { start: Date; seq: number } } => x.parsed !== null);
+    for (const [i, x] of listed.entries()) {
+      if (named.has(x.key)) continue;
+      const start = x.parsed.start.getTime();
+      // Keys sort by start time: a segment ends where the next begins.
+      const end = listed[i + 1]?.parsed.start.getTime() ?? start + s.spec.segmentSec * 1000;
+      if (end >= cutoff || isPinned({ start, end }, pins)) continue;
+      await d.store.delete(x.key);
+      pruned++;
+    }
+    if (pruned) report.pruned[id] = pruned;
   }
   return report;
 }

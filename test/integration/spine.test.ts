@@ -118,7 +118,7 @@ describe('spine: record → highlight → MP4 on the local runtime', () => {
     assert.equal(again.body.status, 'succeeded');
     assert.equal(again.body.result.key, done.result.key);
     const keys = (await listAll(t.rt.store, 'clips/hl-dup/')).map((o) => o.key);
-    assert.deepEqual(keys, ['clips/hl-dup/hl-dup.mp4', 'clips/hl-dup/job.json', 'clips/hl-dup/poster.jpg']);
+    assert.deepEqual(keys, ['clips/hl-dup/hl-dup.mp4', 'clips/hl-dup/job.json', 'clips/hl-dup/poster.jpg', 'clips/hl-dup/preview.m3u8']);
     const conflict = await raw('POST', '/v1/highlights', JSON.stringify({ id: 'hl-dup', streamId: STREAM, before: 3 }));
     assert.equal(conflict.status, 409);
     assert.equal(conflict.body.error.code, 'JOB_CONFLICT');
@@ -147,18 +147,20 @@ describe('spine: record → highlight → MP4 on the local runtime', () => {
     const p = await playlist();
     const out = await t.rt.deps.invoker.invokeSync<{ key: string; sizeBytes: number }>('transcoder', {
       action: 'part', streamId: STREAM, clipId: 'part-test', index: 0,
-      segments: p.segments.slice(0, 2).map((s) => s.uri), video: { width: 160, height: 90, crf: 30, preset: 'ultrafast' },
+      segments: p.segments.slice(0, 2).map((s) => s.uri), trimStartSec: 0.4, durationSec: 1.2,
+      settings: { profile: 'source', fit: 'blur', crf: 30, preset: 'ultrafast' }, threads: 1, hash: 'ab'.repeat(16),
     });
-    assert.equal(out.key, 'clips/part-test/parts/0000.ts');
+    assert.equal(out.key, 'clips/part-test/parts/0000.mp4');
+    const meta = JSON.parse((await t.rt.store.get('clips/part-test/parts/0000.json')).toString());
+    assert.equal(meta.hash, 'ab'.repeat(16), 'the part carries the hash of its task, for resume');
     const part = t.rt.store.pathOf(out.key);
     assert.equal(await decodeErrors(part), '');
-    const mp4 = part.replace(/\.ts$/, '.mp4');
-    await runFfmpeg(['-v', 'error', '-y', '-i', part, '-c', 'copy', mp4]);
-    const info = await probeMedia(mp4);
-    assert.equal(info.video?.width, 160);
-    assert.equal(info.video?.height, 90);
+    const info = await probeMedia(part);
+    assert.deepEqual([info.video?.width, info.video?.height], [320, 180]);
     assert.equal(info.audio, undefined, 'parts carry video only (audio is encoded once per clip)');
-    assert.ok(Math.abs(info.durationSec - 2 * SEG) < 0.3, `part lasts ${info.durationSec}s`);
+    assert.ok(Math.abs(info.durationSec - 1.2) < 0.07, `part lasts ${info.durationSec}s: trimmed frame-exactly`);
+    const bad = await t.rt.deps.invoker.invokeSync('transcoder', { action: 'part', streamId: STREAM }).then(() => null, (e) => e);
+    assert.equal(bad?.code, 'VALIDATION_FAILED');
   });
 
   it('serves the live playlist so a standard HLS client can play the recent past', async () => {

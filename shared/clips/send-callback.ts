@@ -1,0 +1,52 @@
+import { signedHeaders } from '../auth/request-signature.ts';
+import type { ClipJob } from '../domain/schemas.ts';
+import { jobView } from '../http/views.ts';
+import type { Logger } from '../log/logger.ts';
+
+export interface CallbackOutcome {
+  delivered: boolean;
+  attempts: number;
+  lastStatus?: number;
+  lastError?: string;
+  at: string;
+}
+
+const retryable = (status: number) => status >= 500 || status === 408 || status === 429;
+
+/**
+ * POST the finished job to its callback URL, signed like API requests (X-HL-Timestamp, X-HL-Nonce,
+ * X-HL-Signature over the URL's path and the body). Retries network errors, 5xx, 408 and 429 with
+ * exponential backoff and full jitter; any other status ends the attempts.
+ */
+export async function sendCallback(job: ClipJob, o: { secret: string; attempts: number; baseDelayMs: number; timeoutMs?: number; log: Logger; signal?: AbortSignal }): Promise<CallbackOutcome> {
+  const url = new URL(job.callbackUrl!);
+  const body = JSON.stringify({ event: 'highlight.finished', highlight: jobView(job) });
+  let lastStatus: number | undefined;
+  let lastError: string | undefined;
+  let attempt = 0;
+  while (attempt < o.attempts) {
+    attempt++;
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...signedHeaders(o.secret, 'POST', url.pathname, body) },
+        body,
+        signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
+      });
+      lastStatus = res.status;
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.ok) return { delivered: true, attempts: attempt, lastStatus, at: new Date().toISOString() };
+      lastError = `HTTP ${res.status}`;
+      if (!retryable(res.status)) break;
+    } catch (err) {
+      lastError = (err as Error).message;
+    }
+    if (attempt < o.attempts) {
+      const delay = Math.random() * o.baseDelayMs * 2 ** (attempt - 1);
+      o.log.warn('callback.retry', { jobId: job.id, attempt, lastStatus, lastError, delayMs: Math.round(delay) });
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+  o.log.error('callback.undelivered', { jobId: job.id, lastStatus, lastError });
+  return { delivered: false, attempts: attempt, lastStatus, lastError, at: new Date().toISOString() };
+}

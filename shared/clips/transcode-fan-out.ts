@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import pLimit from 'p-limit';
+import { AppError, toErrorBody } from '../domain/app-error.ts';
+import type { ClipJob, ClipResult } from '../domain/schemas.ts';
+import type { Invoker } from '../invoke/invoker.ts';
+import type { Logger } from '../log/logger.ts';
+import { joinParts } from '../media/assemble-clip.ts';
+import { planParts, type PartPlan } from '../media/plan-parts.ts';
+import type { PlaylistSegment } from '../media/hls-playlist.ts';
+import { getJson, type ObjectStore } from '../storage/object-store.ts';
+import { partKey, partMetaKey, type PartResult, type PartTask } from './transcode-part.ts';
+
+export interface FanOutOptions {
+  store: ObjectStore;
+  invoker: Invoker;
+  log: Logger;
+  job: ClipJob;
+  /** The selected run, and the exact window within it. */
+  segments: PlaylistSegment[];
+  window: { start: Date; end: Date };
+  /** Part invocations in flight at once. */
+  concurrency: number;
+  /** x264 threads per part: set when parts share this machine (local runtime), 0 in the cloud. */
+  threadsPerPart: (partsToEncode: number) => number;
+  defaultPartSec: number;
+  /** The window's audio, encoded once by the caller (undefined when the source has none). */
+  audio: Promise<string | undefined>;
+  out: string;
+  workDir: string;
+  signal?: AbortSignal;
+  onProgress: (p: { done: number; total: number; etaSec?: number }) => Promise<void>;
+}
+
+function partHash(task: Omit<PartTask, 'hash'>): string {
+  return createHash('sha256').update(JSON.stringify(task)).digest('hex').slice(0, 32);
+}
+
+/**
+ * Transcode mode: plan K parts on segment boundaries, reuse parts an earlier run of this job
+ * finished (same hash), invoke the transcoder once per remaining part through the Invoker (in
+ * parallel, bounded), retry a failed part once, then join the parts by stream copy with the
+ * once-encoded audio.
+ */
+export async function transcodeFanOut(o: FanOutOptions): Promise<NonNullable<ClipResult['parts']>> {
+  const settings = o.job.transcode!;
+  const plans = planParts(o.segments, o.window, { parts: settings.parts, partSec: settings.parts ? undefined : (settings.partSec ?? o.defaultPartSec) });
+  if (plans.length === 0) throw new AppError('WINDOW_EMPTY', 'no segment overlaps the window');
+  const { profile, fit, crf, preset, maxBitrateKbps } = settings;
+  const taskOf = (p: PartPlan, threads: number): PartTask => {
+    const base = {
+      action: 'part' as const, streamId: o.job.streamId, clipId: o.job.id, index: p.index,
+      segments: p.segments.map((s) => s.uri), trimStartSec: p.trimStartSec, durationSec: p.durationSec,
+      settings: { profile, fit, crf, preset, ...(maxBitrateKbps ? { maxBitrateKbps } : {}) },
+    };
+    return { ...base, threads, hash: partHash(base) }; // threads do not change the output's format
+  };
+
+  // Reuse: a part whose metadata carries the same hash is complete and made with these settings.
+  const reused = new Set<number>();
+  for (const p of plans) {
+    const meta = await getJson<{ hash: string }>(o.store, partMetaKey(o.job.id, p.index));
+    if (meta && meta.hash === taskOf(p, 0).hash && (await o.store.head(partKey(o.job.id, p.index)))) reused.add(p.index);
+  }
+  const todo = plans.filter((p) => !reused.has(p.index));
+  const threads = o.threadsPerPart(todo.length);
+  o.log.info('fanout.plan', { parts: plans.length, reused: reused.size, threads, concurrency: o.concurrency });
+
+  let done = reused.size;
+  const encodeMs: number[] = [];
+  const started = Date.now();
+  await o.onProgress({ done, total: plans.length });
+  const limit = pLimit(o.concurrency);
+  await Promise.all(todo.map((p) => limit(async () => {
+    if (o.signal?.aborted) throw new AppError('ABORTED', 'clip aborted');
+    let result: PartResult | undefined;
+    for (let attempt = 1; !result; attempt++) {
+      try {
+        result = await o.invoker.invokeSync<PartResult>('transcoder', taskOf(p, threads));
+      } catch (err) {
+        if (attempt >= 2 || o.signal?.aborted) {
+          const e = toErrorBody(err);
+          throw new AppError('PART_FAILED', `part ${p.index} failed twice: ${e.code}: ${e.message}`);
+        }
+        o.log.warn('fanout.part_retry', { part: p.index, error: err });
+      }
+    }
+    encodeMs[p.index] = result.encodeMs;
+    done++;
+    const encodedHere = done - reused.size;
+    const left = plans.length - done;
+    const etaSec = left > 0 ? ((Date.now() - started) / encodedHere) * left / Math.min(o.concurrency, left) / 1000 : 0;
+    await o.onProgress({ done, total: plans.length, etaSec: Math.round(etaSec * 10) / 10 });
+  })));
+
+  // Join: parts read in place when the store is local, else fetched.
+  const files: string[] = [];
+  for (const p of plans) {
+    const key = partKey(o.job.id, p.index);
+    const local = o.store.localPath?.(key);
+    if (local) files.push(local);
+    else {
+      const f = path.join(o.workDir, `part-${p.index}.mp4`);
+      await pipeline(await o.store.stream(key), createWriteStream(f));
+      files.push(f);
+    }
+  }
+  await joinParts(files, await o.audio, o.out, o.workDir, o.signal);
+  return { total: plans.length, reused: reused.size, encoded: todo.length, encodeMs: plans.map((p) => encodeMs[p.index] ?? 0) };
+}
+
+/** Local runtime: parts share this machine's cores. */
+export function localThreadsPerPart(concurrency: number): (parts: number) => number {
+  const cpus = os.availableParallelism?.() ?? os.cpus().length;
+  return (parts) => Math.max(1, Math.floor(cpus / Math.max(1, Math.min(parts, concurrency))));
+}
