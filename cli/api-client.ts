@@ -34,7 +34,7 @@ export class ApiClient {
     for (;;) {
       const { body: job } = await this.request('GET', `/v1/highlights/${id}`);
       opts.onProgress?.(job);
-      if (job.status === 'succeeded' || job.status === 'failed') return job;
+      if (job.status === 'succeeded' || job.status === 'failed' || job.status === 'cancelled') return job;
       if (Date.now() > deadline) throw new ApiError(504, 'TIMEOUT', `highlight ${id} did not finish in ${(opts.timeoutMs ?? 120_000) / 1000}s (last status ${job.status})`);
       await new Promise((r) => setTimeout(r, opts.intervalMs ?? 200));
     }

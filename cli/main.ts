@@ -11,7 +11,10 @@ commands:
   record stop <streamId> [--wait]
   record list
   clip --stream <streamId> [--before 20] [--after 0] [--at ISO] [--id ID] [--wait]
+       [--mode copy|precise|transcode] [--profile source|720p|1080p|vertical] [--fit crop|blur]
+       [--crf N] [--preset P] [--max-bitrate KBPS] [--parts K | --part-sec S] [--callback URL]
   status <highlightId>
+  cancel <highlightId>
 
 options:
   --url URL     API base URL (default $HL_URL or http://127.0.0.1:8787)
@@ -32,6 +35,9 @@ async function main(argv: string[]): Promise<number> {
       retention: { type: 'string' }, segment: { type: 'string' },
       stream: { type: 'string' }, before: { type: 'string', default: '20' }, after: { type: 'string', default: '0' },
       at: { type: 'string' }, id: { type: 'string' }, wait: { type: 'boolean', default: false },
+      mode: { type: 'string' }, profile: { type: 'string' }, fit: { type: 'string' }, crf: { type: 'string' },
+      preset: { type: 'string' }, 'max-bitrate': { type: 'string' }, parts: { type: 'string' }, 'part-sec': { type: 'string' },
+      callback: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -91,25 +97,36 @@ async function main(argv: string[]): Promise<number> {
     if (!v.stream) throw new UsageError('clip needs --stream');
     const at = v.at ? (Number.isFinite(Number(v.at)) ? Number(v.at) : v.at) : undefined;
     const started = Date.now();
+    const optional = {
+      id: v.id, at, mode: v.mode, profile: v.profile, fit: v.fit, crf: num(v.crf, 'crf'), preset: v.preset,
+      maxBitrateKbps: num(v['max-bitrate'], 'max-bitrate'), parts: num(v.parts, 'parts'), partSec: num(v['part-sec'], 'part-sec'),
+      callbackUrl: v.callback,
+    };
     const { body: job } = await client.request('POST', '/v1/highlights', {
-      ...(v.id ? { id: v.id } : {}), streamId: v.stream, ...(at !== undefined ? { at } : {}),
-      before: num(v.before, 'before'), after: num(v.after, 'after'),
+      streamId: v.stream, before: num(v.before, 'before'), after: num(v.after, 'after'),
+      ...Object.fromEntries(Object.entries(optional).filter(([, x]) => x !== undefined)),
     });
     if (!v.wait) {
-      out(job, `highlight ${job.id}: ${job.status} (status: ${job.statusUrl})`);
+      out(job, `highlight ${job.id}: ${job.status} (status: ${job.statusUrl}; preview now: ${job.preview?.url})`);
       return 0;
     }
     const done = await client.waitForHighlight(job.id, {
       timeoutMs: 600_000,
-      onProgress: (j) => progress.update(`highlight ${j.id}: ${j.status} ${j.progress.phase} ${bar(j.progress.done, j.progress.total)}`),
+      onProgress: (j) => progress.update(`highlight ${j.id}: ${j.status} ${j.progress.phase} ${bar(j.progress.done, j.progress.total)}${j.progress.etaSec ? ` ~${j.progress.etaSec}s left` : ''}`),
     });
     progress.done();
-    if (done.status === 'failed') {
-      out(done, `highlight ${done.id} failed: ${done.error?.code}: ${done.error?.message}`);
+    if (done.status !== 'succeeded') {
+      out(done, `highlight ${done.id} ${done.status}${done.error ? `: ${done.error.code}: ${done.error.message}` : ''}`);
       return 1;
     }
     out({ ...done, triggerToReadyMs: Date.now() - started },
-      `highlight ${done.id}: ${done.result.durationSec.toFixed(2)}s MP4 at ${done.result.url} (poster ${done.result.posterUrl}) in ${Date.now() - started} ms`);
+      `highlight ${done.id}: ${done.result.durationSec.toFixed(2)}s MP4 (${done.result.method}${done.result.width ? `, ${done.result.width}x${done.result.height}` : ''}) at ${done.result.url} (poster ${done.result.posterUrl}) in ${Date.now() - started} ms`);
+    return 0;
+  }
+  if (cmd === 'cancel') {
+    if (!sub) throw new UsageError('cancel needs a highlight id');
+    const { body: j } = await client.request('DELETE', `/v1/highlights/${sub}`);
+    out(j, `${j.id}: ${j.status}`);
     return 0;
   }
   if (cmd === 'status') {

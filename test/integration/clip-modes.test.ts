@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { verifyRequest, ReplayGuard } from '../../shared/auth/request-signature.ts';
@@ -11,6 +13,7 @@ import { decodeErrors } from '../helpers/media-checks.ts';
 import { snapshotStore, startTestRuntime, waitFor, type TestRuntime } from '../helpers/test-runtime.ts';
 
 const STREAM = 'modes';
+const ROOT = path.resolve(import.meta.dirname, '../..');
 const FPS = 15;
 let t: TestRuntime;
 
@@ -148,6 +151,24 @@ describe('clip modes: precise, transcode (fan-out), preview, cancel, callback', 
     } finally {
       server.close();
     }
+  });
+
+  it('runs the modes from the CLI and from the triggers/highlights/ inbox too', async () => {
+    const env = { ...process.env, HL_SECRET: t.rt.config.secret };
+    const cli = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'clip', '--stream', STREAM, '--mode', 'precise', '--before', '2', '--wait', '--json', '--url', t.rt.url],
+        { cwd: ROOT, env, encoding: 'utf8' }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+    });
+    assert.equal(cli.code, 0, cli.stderr);
+    const viaCli = JSON.parse(cli.stdout.trim().split('\n').at(-1)!);
+    assert.equal(viaCli.result.method, 'smart-cut');
+
+    await t.rt.store.put('triggers/highlights/vertical.json', JSON.stringify({ streamId: STREAM, mode: 'transcode', profile: 'source', preset: 'ultrafast', parts: 2, before: 2 }));
+    const r = await waitFor('trigger result', async () => (await t.rt.store.head('triggers/results/vertical.json')) && JSON.parse((await t.rt.store.get('triggers/results/vertical.json')).toString()), 20_000);
+    const viaTrigger = await t.client.waitForHighlight(r.id, { timeoutMs: 60_000 });
+    assert.equal(viaTrigger.status, 'succeeded', JSON.stringify(viaTrigger.error));
+    assert.equal(viaTrigger.result.method, 'fan-out');
+    assert.equal(viaTrigger.result.parts.total, 2);
   });
 
   it('refuses bad clip options with 422 and writes nothing', async () => {
