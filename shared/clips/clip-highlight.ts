@@ -136,10 +136,14 @@ export async function clipHighlight(o: ClipOptions): Promise<ClipJob> {
       actualStart = exactStart;
     }
 
+    // Poster (at the `at` moment) and probe run side by side; the poster needs only the planned length.
     const poster = path.join(tmp, 'poster.jpg');
     const atOffset = (Date.parse(job.requested.at) - actualStart.getTime()) / 1000;
-    const info = await probeMedia(out);
-    await writePoster(out, poster, Math.min(Math.max(0, atOffset), Math.max(0, info.durationSec - 0.2)), o.signal);
+    const planned = (sel.actualEnd.getTime() - actualStart.getTime()) / 1000;
+    const [info] = await Promise.all([
+      probeMedia(out),
+      writePoster(out, poster, Math.min(Math.max(0, atOffset), Math.max(0, planned - 0.2)), o.signal),
+    ]);
     await checkCancel();
 
     await save({ progress: { phase: 'publishing', done: job.progress.total, total: job.progress.total } });
