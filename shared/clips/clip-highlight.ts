@@ -122,12 +122,16 @@ export async function clipHighlight(o: ClipOptions): Promise<ClipJob> {
       methodReason = r.reason;
       actualStart = exactStart;
     } else {
-      const hasAudio = Boolean((await inspectMedia(files[0]!, o.signal)).audio);
+      const src = await inspectMedia(files[0]!, o.signal);
+      if (!src.video?.fps) throw new AppError('FFMPEG_FAILED', 'could not read the source frame rate');
       const audioFile = path.join(tmp, 'audio.m4a');
-      const audio = hasAudio ? encodeWindowAudio(files, startSec, endSec - startSec, audioFile, o.signal).then(() => audioFile) : Promise.resolve(undefined);
-      audio.catch(() => {}); // awaited by the join; avoid an unhandled rejection meanwhile
+      const audio = async (span: { startSec: number; durationSec: number }) => {
+        if (!src.audio) return undefined;
+        await encodeWindowAudio(files, span.startSec, span.durationSec, audioFile, o.signal);
+        return audioFile;
+      };
       parts = await transcodeFanOut({
-        store: o.store, invoker: o.invoker, log, job, segments: sel.segments, window: { start: exactStart, end: sel.actualEnd },
+        store: o.store, invoker: o.invoker, log, job, segments: sel.segments, window: { start: exactStart, end: sel.actualEnd }, fps: src.video.fps,
         concurrency: o.fanout.concurrency, threadsPerPart: o.fanout.threadsPerPart, defaultPartSec: o.fanout.defaultPartSec,
         audio, out, workDir: tmp, signal: o.signal,
         onProgress: async (p) => { await checkCancel(); await save({ progress: { phase: 'encoding', ...p } }); },

@@ -19,16 +19,17 @@ export interface FanOutOptions {
   invoker: Invoker;
   log: Logger;
   job: ClipJob;
-  /** The selected run, and the exact window within it. */
+  /** The selected run, the exact window within it, and the source frame rate. */
   segments: PlaylistSegment[];
   window: { start: Date; end: Date };
+  fps: number;
   /** Part invocations in flight at once. */
   concurrency: number;
   /** x264 threads per part: set when parts share this machine (local runtime), 0 in the cloud. */
   threadsPerPart: (partsToEncode: number) => number;
   defaultPartSec: number;
-  /** The window's audio, encoded once by the caller (undefined when the source has none). */
-  audio: Promise<string | undefined>;
+  /** Encodes the window's audio once, given the planned video span (undefined: no audio). */
+  audio: (span: { startSec: number; durationSec: number }) => Promise<string | undefined>;
   out: string;
   workDir: string;
   signal?: AbortSignal;
@@ -47,13 +48,13 @@ function partHash(task: Omit<PartTask, 'hash'>): string {
  */
 export async function transcodeFanOut(o: FanOutOptions): Promise<NonNullable<ClipResult['parts']>> {
   const settings = o.job.transcode!;
-  const plans = planParts(o.segments, o.window, { parts: settings.parts, partSec: settings.parts ? undefined : (settings.partSec ?? o.defaultPartSec) });
+  const plans = planParts(o.segments, o.window, { fps: o.fps, parts: settings.parts, partSec: settings.parts ? undefined : (settings.partSec ?? o.defaultPartSec) });
   if (plans.length === 0) throw new AppError('WINDOW_EMPTY', 'no segment overlaps the window');
   const { profile, fit, crf, preset, maxBitrateKbps } = settings;
   const taskOf = (p: PartPlan, threads: number): PartTask => {
     const base = {
       action: 'part' as const, streamId: o.job.streamId, clipId: o.job.id, index: p.index,
-      segments: p.segments.map((s) => s.uri), trimStartSec: p.trimStartSec, durationSec: p.durationSec,
+      segments: p.segments.map((s) => s.uri), startFrame: p.startFrame, frames: p.frames,
       settings: { profile, fit, crf, preset, ...(maxBitrateKbps ? { maxBitrateKbps } : {}) },
     };
     return { ...base, threads, hash: partHash(base) }; // threads do not change the output's format
@@ -66,6 +67,14 @@ export async function transcodeFanOut(o: FanOutOptions): Promise<NonNullable<Cli
     if (meta && meta.hash === taskOf(p, 0).hash && (await o.store.head(partKey(o.job.id, p.index)))) reused.add(p.index);
   }
   const todo = plans.filter((p) => !reused.has(p.index));
+  // The audio, once for the whole window, exactly as long as the planned frames, while parts encode.
+  const t0 = o.segments[0]!.start.getTime();
+  const first = plans[0]!;
+  const audio = o.audio({
+    startSec: (first.segments[0]!.start.getTime() - t0) / 1000 + first.trimStartSec,
+    durationSec: plans.reduce((a, p) => a + p.frames, 0) / o.fps,
+  });
+  audio.catch(() => {}); // awaited by the join; avoid an unhandled rejection meanwhile
   const threads = o.threadsPerPart(todo.length);
   o.log.info('fanout.plan', { parts: plans.length, reused: reused.size, threads, concurrency: o.concurrency });
 
@@ -108,7 +117,7 @@ export async function transcodeFanOut(o: FanOutOptions): Promise<NonNullable<Cli
       files.push(f);
     }
   }
-  await joinParts(files, await o.audio, o.out, o.workDir, o.signal);
+  await joinParts(files, await audio, o.out, o.workDir, o.signal);
   return { total: plans.length, reused: reused.size, encoded: todo.length, encodeMs: plans.map((p) => encodeMs[p.index] ?? 0) };
 }
 

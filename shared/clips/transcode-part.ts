@@ -18,9 +18,9 @@ export const partTaskSchema = z.object({
   index: z.number().int().min(0).max(9999),
   /** Segment URIs relative to the stream (as in its playlist); the first starts on a keyframe. */
   segments: z.array(z.string().regex(/^seg\/[A-Za-z0-9._-]+\.ts$/)).min(1).max(600),
-  /** Skip this much of the first segment (exact window start), then make durationSec of video. */
-  trimStartSec: z.number().min(0).max(600),
-  durationSec: z.number().positive().max(3600),
+  /** Skip this many decoded frames (exact window start), then make `frames` frames. */
+  startFrame: z.number().int().min(0).max(100_000),
+  frames: z.number().int().min(1).max(1_000_000),
   settings: z.object({
     profile: z.enum(outputProfiles),
     fit: z.enum(['crop', 'blur']),
@@ -45,7 +45,7 @@ export const partKey = (clipId: string, index: number) => `${clipPrefix(clipId)}
 export const partMetaKey = (clipId: string, index: number) => `${clipPrefix(clipId)}parts/${String(index).padStart(4, '0')}.json`;
 
 /**
- * Encode one part: decode its segments, trim frame-exactly, apply the profile, encode video only
+ * Encode one part: decode its segments, keep exactly its frames, apply the profile, encode video only
  * with the clip's shared x264 settings into an MP4 part that starts with an IDR frame. The part is
  * stored first and its metadata (with the hash) after, so metadata means a complete part.
  */
@@ -58,8 +58,10 @@ export async function transcodePart(raw: unknown, d: { store: ObjectStore; log: 
     const started = Date.now();
     await runFfmpeg([
       '-hide_banner', '-loglevel', 'error', '-y', '-i', `concat:${files.join('|')}`,
-      '-map', '0:v:0', '-an', '-ss', task.trimStartSec.toFixed(6), '-t', task.durationSec.toFixed(6),
-      '-vf', profileFilter(task.settings.profile, task.settings.fit),
+      // Cut by frame index on the decoded frames and keep their timing (no frame-rate conversion,
+      // which would duplicate or drop frames at the edges).
+      '-map', '0:v:0', '-an', '-vsync', 'passthrough',
+      '-vf', `trim=start_frame=${task.startFrame}:end_frame=${task.startFrame + task.frames},setpts=PTS-STARTPTS,${profileFilter(task.settings.profile, task.settings.fit)}`,
       ...videoEncodeArgs(task.settings, task.threads),
       '-f', 'mp4', out,
     ], { signal: d.signal, what: `encode part ${task.index}` });

@@ -147,7 +147,7 @@ describe('spine: record → highlight → MP4 on the local runtime', () => {
     const p = await playlist();
     const out = await t.rt.deps.invoker.invokeSync<{ key: string; sizeBytes: number }>('transcoder', {
       action: 'part', streamId: STREAM, clipId: 'part-test', index: 0,
-      segments: p.segments.slice(0, 2).map((s) => s.uri), trimStartSec: 0.4, durationSec: 1.2,
+      segments: p.segments.slice(0, 2).map((s) => s.uri), startFrame: 6, frames: 18,
       settings: { profile: 'source', fit: 'blur', crf: 30, preset: 'ultrafast' }, threads: 1, hash: 'ab'.repeat(16),
     });
     assert.equal(out.key, 'clips/part-test/parts/0000.mp4');
@@ -158,7 +158,7 @@ describe('spine: record → highlight → MP4 on the local runtime', () => {
     const info = await probeMedia(part);
     assert.deepEqual([info.video?.width, info.video?.height], [320, 180]);
     assert.equal(info.audio, undefined, 'parts carry video only (audio is encoded once per clip)');
-    assert.ok(Math.abs(info.durationSec - 1.2) < 0.07, `part lasts ${info.durationSec}s: trimmed frame-exactly`);
+    assert.ok(Math.abs(info.durationSec - 18 / 15) < 0.001, `part lasts ${info.durationSec}s: exactly its 18 frames at 15 fps`);
     const bad = await t.rt.deps.invoker.invokeSync('transcoder', { action: 'part', streamId: STREAM }).then(() => null, (e) => e);
     assert.equal(bad?.code, 'VALIDATION_FAILED');
   });

@@ -11,7 +11,7 @@ const segs = (n: number, dur = 2): PlaylistSegment[] =>
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 test('K parts over a segment-aligned window: boundaries on segment starts, lengths even, no overlap', () => {
-  const parts = planParts(segs(15), { start: at(0), end: at(30) }, { parts: 5 });
+  const parts = planParts(segs(15), { start: at(0), end: at(30) }, { fps: 30, parts: 5 });
   assert.equal(parts.length, 5);
   assert.deepEqual(parts.map((p) => p.segments.length), [3, 3, 3, 3, 3]);
   assert.deepEqual(parts.map((p) => p.clipStartSec), [0, 6, 12, 18, 24]);
@@ -20,8 +20,9 @@ test('K parts over a segment-aligned window: boundaries on segment starts, lengt
 });
 
 test('the first part trims to the exact start, the last ends at the exact end; durations add up to the window', () => {
-  const parts = planParts(segs(15), { start: at(1.3), end: at(28.7) }, { parts: 4 });
+  const parts = planParts(segs(15), { start: at(1.3), end: at(28.7) }, { fps: 30, parts: 4 });
   assert.equal(parts[0]!.trimStartSec.toFixed(3), '1.300');
+  assert.equal(parts[0]!.startFrame, 39);
   assert.ok(parts.slice(1).every((p) => p.trimStartSec === 0));
   assert.ok(Math.abs(sum(parts.map((p) => p.durationSec)) - 27.4) < 1e-9);
   for (let i = 1; i < parts.length; i++) {
@@ -34,26 +35,39 @@ test('the first part trims to the exact start, the last ends at the exact end; d
 });
 
 test('never more parts than segments; K=1 is one part; partSec picks K by length', () => {
-  assert.equal(planParts(segs(3), { start: at(0), end: at(6) }, { parts: 8 }).length, 3);
-  const one = planParts(segs(15), { start: at(0), end: at(30) }, { parts: 1 });
+  assert.equal(planParts(segs(3), { start: at(0), end: at(6) }, { fps: 30, parts: 8 }).length, 3);
+  const one = planParts(segs(15), { start: at(0), end: at(30) }, { fps: 30, parts: 1 });
   assert.equal(one.length, 1);
   assert.equal(one[0]!.segments.length, 15);
-  assert.equal(planParts(segs(15), { start: at(0), end: at(30) }, { partSec: 4 }).length, 8); // ceil(30/4)
-  assert.equal(planParts(segs(15), { start: at(0), end: at(30) }, { partSec: 30 }).length, 1);
-  assert.equal(planParts(segs(15), { start: at(0), end: at(30) }, { partSec: 2 }).length, 15);
+  assert.equal(planParts(segs(15), { start: at(0), end: at(30) }, { fps: 30, partSec: 4 }).length, 8); // ceil(30/4)
+  assert.equal(planParts(segs(15), { start: at(0), end: at(30) }, { fps: 30, partSec: 30 }).length, 1);
+  assert.equal(planParts(segs(15), { start: at(0), end: at(30) }, { fps: 30, partSec: 2 }).length, 15);
 });
 
 test('uneven K: boundaries go to the nearest segment start and each part gets at least one segment', () => {
-  const parts = planParts(segs(15), { start: at(0), end: at(30) }, { parts: 2 });
+  const parts = planParts(segs(15), { start: at(0), end: at(30) }, { fps: 30, parts: 2 });
   assert.deepEqual(parts.map((p) => p.durationSec), [14, 16], 'a tie goes to the earlier segment start');
-  const eight = planParts(segs(15), { start: at(0), end: at(30) }, { parts: 8 });
+  const eight = planParts(segs(15), { start: at(0), end: at(30) }, { fps: 30, parts: 8 });
   assert.equal(eight.length, 8);
   assert.ok(eight.every((p) => p.segments.length >= 1 && p.segments.length <= 2));
   assert.equal(sum(eight.map((p) => p.durationSec)), 30);
 });
 
 test('segments outside the window are not read; an empty overlap plans nothing', () => {
-  const parts = planParts(segs(15), { start: at(10.5), end: at(13) }, { parts: 4 });
+  const parts = planParts(segs(15), { start: at(10.5), end: at(13) }, { fps: 30, parts: 4 });
   assert.deepEqual(parts.flatMap((p) => p.segments.map((s) => s.seq)), [5, 6]);
-  assert.deepEqual(planParts(segs(3), { start: at(100), end: at(110) }, { parts: 2 }), []);
+  assert.deepEqual(planParts(segs(3), { start: at(100), end: at(110) }, { fps: 30, parts: 2 }), []);
+});
+
+test('parts hold whole frames that add up to exactly the window\'s frames (nearest-frame edges)', () => {
+  const fps = 15;
+  const run = segs(6, 1);
+  for (const [a, b, k] of [[1.52, 4.28, 3], [0.03, 5.97, 6], [2.5, 2.9, 2], [0, 6, 4]] as const) {
+    const parts = planParts(run, { start: at(a), end: at(b) }, { fps, parts: k });
+    assert.equal(sum(parts.map((p) => p.frames)), Math.round(b * fps) - Math.round(a * fps), `${a}..${b}`);
+    assert.ok(parts.every((p) => Number.isInteger(p.frames) && p.frames > 0 && Number.isInteger(p.startFrame)));
+    const firstFrameMs = parts[0]!.segments[0]!.start.getTime() + (parts[0]!.startFrame / fps) * 1000;
+    assert.ok(Math.abs(firstFrameMs - (T0 + (Math.round(a * fps) / fps) * 1000)) < 1, 'the first frame is the one nearest the asked start');
+    parts.slice(1).forEach((p) => assert.equal(p.startFrame, 0));
+  }
 });
