@@ -2,7 +2,7 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { previewKey } from '../shared/clips/preview-playlist.ts';
 import { parsePlaylist } from '../shared/media/hls-playlist.ts';
-import { profileFilter, transcodeSettings, videoEncodeArgs } from '../shared/media/output-profiles.ts';
+import { keyframeArgs, profileFilter, transcodeSettings, videoEncodeArgs } from '../shared/media/output-profiles.ts';
 import { planParts } from '../shared/media/plan-parts.ts';
 import { selectSegments } from '../shared/media/select-segments.ts';
 import { checkClip, checksPass, checksText, type ClipChecks } from './clip-checks.ts';
@@ -36,7 +36,11 @@ export function windowInput(pub: PublishedStream, w: Window) {
   const sel = selectSegments(pub.segments, w);
   if (!sel) throw new Error('window outside the recording');
   const files = sel.segments.map((s) => pub.segments.find((p) => p.uri === s.uri)!.file);
-  return { files, startSec: (w.start.getTime() - sel.segments[0]!.start.getTime()) / 1000, durationSec: (w.end.getTime() - w.start.getTime()) / 1000, segments: sel.segments };
+  const t0 = sel.segments[0]!.start.getTime();
+  return {
+    files, startSec: (w.start.getTime() - t0) / 1000, durationSec: (w.end.getTime() - w.start.getTime()) / 1000, segments: sel.segments,
+    segmentOffsets: sel.segments.map((s) => (s.start.getTime() - t0) / 1000),
+  };
 }
 
 /**
@@ -61,9 +65,16 @@ export async function measureTranscode(ctx: BenchContext): Promise<void> {
     const settings = transcodeSettings({ profile, preset: 'veryfast' });
     const vf = profileFilter(profile, settings.fit);
     const single = path.join(ctx.work, `single-${profile}.mp4`);
+    // The same frames as the fan-out (nearest-frame edges, no frame-rate conversion), in one pass.
+    const firstFrame = Math.round(input.startSec * plan.fps);
+    const endFrame = Math.round((input.startSec + input.durationSec) * plan.fps);
+    const graph = `[0:v]trim=start_frame=${firstFrame}:end_frame=${endFrame},setpts=PTS-STARTPTS,${vf}[v];` +
+      `[0:a]atrim=start=${(firstFrame / plan.fps).toFixed(6)}:duration=${((endFrame - firstFrame) / plan.fps).toFixed(6)},asetpts=PTS-STARTPTS[a]`;
+    // Keyframes where the source's segments begin, as every part has them (same GOP layout).
+    const segStarts = input.files.map((_, i) => Math.round(input.segmentOffsets[i]! * plan.fps) - firstFrame).filter((f) => f > 0 && f < endFrame - firstFrame);
     const args = (out: string) => ['-hide_banner', '-loglevel', 'error', '-y', '-i', `concat:${input.files.join('|')}`,
-      '-map', '0:v:0', '-map', '0:a:0', '-ss', input.startSec.toFixed(6), '-t', input.durationSec.toFixed(6),
-      '-vf', vf, ...videoEncodeArgs(settings, 0), '-c:a', 'aac', '-b:a', '128k', '-movflags', '+faststart', '-f', 'mp4', out];
+      '-filter_complex', graph, '-map', '[v]', '-map', '[a]', '-vsync', 'passthrough',
+      ...videoEncodeArgs(settings, 0), ...keyframeArgs(segStarts), '-c:a', 'aac', '-b:a', '128k', '-movflags', '+faststart', '-f', 'mp4', out];
     ctx.log(`transcode ${profile}: single-pass baseline x${plan.reps}`);
     const singleMs: number[] = [];
     for (let i = 0; i < plan.reps; i++) singleMs.push((await timedFfmpeg(args(i === 0 ? single : path.join(ctx.work, `single-${profile}-${i}.mp4`)), `single-pass ${profile}`)).ms);

@@ -4,11 +4,11 @@ import { runFfmpeg } from '../shared/media/run-ffmpeg.ts';
 
 let n = 0;
 
-/** Per-frame SSIM (All) of a against b, in frame order (index 0 = first frame), over the shorter of the two. */
+/** Per-frame SSIM (All) of a against b, paired by frame order (timestamps are renumbered, so an edit-list or B-frame delay cannot shift the pairs), over the shorter of the two. */
 export async function ssimPerFrame(a: string, b: string, workDir: string): Promise<number[]> {
   const stats = path.join(workDir, `ssim-${n++}.log`);
   if (/[':\\,;[\]]/.test(stats)) throw new Error(`ssim stats path needs escaping: ${stats}`);
-  await runFfmpeg(['-hide_banner', '-v', 'error', '-i', a, '-i', b, '-lavfi', `[0:v][1:v]ssim=stats_file=${stats}:shortest=1`, '-f', 'null', '-'], { what: 'ssim' });
+  await runFfmpeg(['-hide_banner', '-v', 'error', '-i', a, '-i', b, '-lavfi', `[0:v]setpts=N/TB/1000[a];[1:v]setpts=N/TB/1000[b];[a][b]ssim=stats_file=${stats}:shortest=1`, '-f', 'null', '-'], { what: 'ssim' });
   const out: number[] = [];
   for (const line of (await readFile(stats, 'utf8')).split('\n')) {
     const m = /^n:(\d+) .*All:([\d.]+)/.exec(line.trim());

@@ -54,7 +54,7 @@ export async function transcodeFanOut(o: FanOutOptions): Promise<NonNullable<Cli
   const taskOf = (p: PartPlan, threads: number): PartTask => {
     const base = {
       action: 'part' as const, streamId: o.job.streamId, clipId: o.job.id, index: p.index,
-      segments: p.segments.map((s) => s.uri), startFrame: p.startFrame, frames: p.frames,
+      segments: p.segments.map((s) => s.uri), startFrame: p.startFrame, frames: p.frames, keyframes: p.keyframes,
       settings: { profile, fit, crf, preset, ...(maxBitrateKbps ? { maxBitrateKbps } : {}) },
     };
     return { ...base, threads, hash: partHash(base) }; // threads do not change the output's format

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { idSchema, outputProfiles, x264Presets } from '../domain/schemas.ts';
 import { clipPrefix } from '../domain/store-keys.ts';
-import { profileFilter, videoEncodeArgs } from '../media/output-profiles.ts';
+import { keyframeArgs, profileFilter, videoEncodeArgs } from '../media/output-profiles.ts';
 import { runFfmpeg } from '../media/run-ffmpeg.ts';
 import type { Logger } from '../log/logger.ts';
 import { putJson, type ObjectStore } from '../storage/object-store.ts';
@@ -21,6 +21,8 @@ export const partTaskSchema = z.object({
   /** Skip this many decoded frames (exact window start), then make `frames` frames. */
   startFrame: z.number().int().min(0).max(100_000),
   frames: z.number().int().min(1).max(1_000_000),
+  /** Output frames to make keyframes (the source's segment starts), so parts and a single pass share a GOP layout. */
+  keyframes: z.array(z.number().int().min(1)).max(10_000).default([]),
   settings: z.object({
     profile: z.enum(outputProfiles),
     fit: z.enum(['crop', 'blur']),
@@ -62,7 +64,7 @@ export async function transcodePart(raw: unknown, d: { store: ObjectStore; log: 
       // which would duplicate or drop frames at the edges).
       '-map', '0:v:0', '-an', '-vsync', 'passthrough',
       '-vf', `trim=start_frame=${task.startFrame}:end_frame=${task.startFrame + task.frames},setpts=PTS-STARTPTS,${profileFilter(task.settings.profile, task.settings.fit)}`,
-      ...videoEncodeArgs(task.settings, task.threads),
+      ...videoEncodeArgs(task.settings, task.threads), ...keyframeArgs(task.keyframes),
       '-f', 'mp4', out,
     ], { signal: d.signal, what: `encode part ${task.index}` });
     const encodeMs = Date.now() - started;

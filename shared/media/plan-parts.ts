@@ -13,6 +13,8 @@ export interface PartPlan {
   durationSec: number;
   /** Where the part starts in the clip, in seconds. */
   clipStartSec: number;
+  /** Part-local output frames where a later segment (a source keyframe) begins: forced keyframes. */
+  keyframes: number[];
 }
 
 /**
@@ -69,6 +71,7 @@ export function planParts(run: PlaylistSegment[], window: { start: Date; end: Da
       trimStartSec: (from - partStart) / o.fps,
       durationSec: (to - from) / o.fps,
       clipStartSec: (from - wsF) / o.fps,
+      keyframes: segFrame.slice(first + 1, next).map((f) => f - from).filter((f) => f > 0 && f < to - from),
     });
   }
   return parts.filter((p) => p.frames > 0).map((p, index) => ({ ...p, index }));

@@ -16,6 +16,7 @@ test('K parts over a segment-aligned window: boundaries on segment starts, lengt
   assert.deepEqual(parts.map((p) => p.segments.length), [3, 3, 3, 3, 3]);
   assert.deepEqual(parts.map((p) => p.clipStartSec), [0, 6, 12, 18, 24]);
   assert.ok(parts.every((p) => p.trimStartSec === 0 && p.durationSec === 6));
+  assert.ok(parts.every((p) => JSON.stringify(p.keyframes) === '[60,120]'), 'forced keyframes where the 2nd and 3rd segments begin');
   assert.deepEqual(parts.flatMap((p) => p.segments.map((s) => s.seq)), Array.from({ length: 15 }, (_, i) => i), 'every segment once, in order');
 });
 
@@ -23,6 +24,7 @@ test('the first part trims to the exact start, the last ends at the exact end; d
   const parts = planParts(segs(15), { start: at(1.3), end: at(28.7) }, { fps: 30, parts: 4 });
   assert.equal(parts[0]!.trimStartSec.toFixed(3), '1.300');
   assert.equal(parts[0]!.startFrame, 39);
+  assert.equal(parts[0]!.keyframes[0], 60 - 39, 'the first part\'s keyframes are counted from its trimmed start');
   assert.ok(parts.slice(1).every((p) => p.trimStartSec === 0));
   assert.ok(Math.abs(sum(parts.map((p) => p.durationSec)) - 27.4) < 1e-9);
   for (let i = 1; i < parts.length; i++) {
