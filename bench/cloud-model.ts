@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { PartResult, PartTask } from '../shared/clips/transcode-part.ts';
-import { encodeWindowAudio } from '../shared/media/assemble-clip.ts';
+import { windowAudio } from '../shared/media/assemble-clip.ts';
 import { transcodeSettings } from '../shared/media/output-profiles.ts';
 import { planParts } from '../shared/media/plan-parts.ts';
 import { listAll } from '../shared/storage/object-store.ts';
@@ -46,7 +46,7 @@ export async function measureDispatch(ctx: BenchContext, k: number): Promise<Dis
   return out;
 }
 
-/** The window's audio encoded once (the clipper does this in parallel with the parts). */
+/** The window's audio, once (stream copy of the AAC source, as the clipper does, in parallel with the parts). */
 export async function measureAudio(ctx: BenchContext): Promise<number[]> {
   const { plan, b, main } = ctx;
   const pub = await publishRecording(b.rt.store, main, `${ctx.tag}-aud`, recentT0(main));
@@ -55,7 +55,7 @@ export async function measureAudio(ctx: BenchContext): Promise<number[]> {
   const ms: number[] = [];
   for (let i = 0; i < plan.reps; i++) {
     const t0 = performance.now();
-    await encodeWindowAudio(inp.files, inp.startSec, inp.durationSec, path.join(ctx.work, `audio-${i}.m4a`));
+    await windowAudio(inp.files, inp.startSec, inp.durationSec, path.join(ctx.work, `audio-${i}.m4a`), { copy: true });
     ms.push(round(performance.now() - t0, 1));
   }
   return ms;
@@ -66,7 +66,7 @@ export const MODEL_FORMULA = 'T(K) = max(d + E_max(K), A) + N(K);  speedup(K) = 
 /**
  * A model, not a measurement: each part in its own function instance, all at once. d = local
  * invoker overhead per part, E_max(K) = slowest part's encodeMs in the K-part runs here,
- * A = the once-encoded window audio (runs in parallel with the parts), N(K) = processMs − fan-out
+ * A = the window audio (copied once) (runs in parallel with the parts), N(K) = processMs − fan-out
  * phase of the same runs (segment lookup, inspect, plan before; join, poster, probe, publish after).
  * Cold starts, SCF dispatch latency and COS transfers are not in it.
  */
@@ -79,13 +79,13 @@ export async function cloudModel(ctx: BenchContext): Promise<void> {
     return;
   }
   const kMax = Math.max(...plan.ks);
-  ctx.log(`cloud model: dispatch overhead over ${kMax} parts invoked one at a time, and the window's audio encode x${plan.reps}`);
+  ctx.log(`cloud model: dispatch overhead over ${kMax} parts invoked one at a time, and the window's audio (copied once) x${plan.reps}`);
   const dispatch = await measureDispatch(ctx, kMax);
   const d = median(dispatch.map((x) => x.overheadMs));
   const audio = await measureAudio(ctx);
   const A = median(audio);
   report.add({ id: 'model.dispatchMs', section: S, label: `local invoker overhead per part invocation (median of ${dispatch.length}; wall − encodeMs)`, value: round(d, 1), unit: 'ms', note: `min ${Math.min(...dispatch.map((x) => x.overheadMs))} / max ${Math.max(...dispatch.map((x) => x.overheadMs))} ms` });
-  report.add({ id: 'model.audioMs', section: S, label: `window audio encode (A, median of ${audio.length})`, value: round(A, 0), unit: 'ms' });
+  report.add({ id: 'model.audioMs', section: S, label: `window audio, copied once (A, median of ${audio.length})`, value: round(A, 0), unit: 'ms' });
 
   const model: Record<string, unknown> = { formula: MODEL_FORMULA, d, A, dispatch, audioMs: audio, perProfile: {} };
   for (const profile of plan.profiles) {
@@ -112,7 +112,7 @@ export async function cloudModel(ctx: BenchContext): Promise<void> {
   report.notes.push(
     `Cloud model (${MODEL_FORMULA}): d = local invoker overhead per part (measured: ${dispatch.length} parts invoked one at a time, wall − encodeMs); ` +
     'E_max(K) = the slowest part\'s encodeMs in the K-part runs on this machine (parts ran 2 at a time, 1 x264 thread each for K ≥ 2; 2 threads for K = 1); ' +
-    'A = the window\'s audio encode, which runs in parallel with the parts; N(K) = processMs − fan-out phase (fanout.plan → last part.encoded log line) of the same runs. ' +
+    'A = the window\'s audio (copied once), which runs in parallel with the parts; N(K) = processMs − fan-out phase (fanout.plan → last part.encoded log line) of the same runs. ' +
     'Not modelled: cold starts, SCF invoke latency, COS download of segments and upload of parts, per-instance vCPU differences.',
   );
 }

@@ -6,7 +6,7 @@ import { isFinal, type ClipJob, type ClipResult } from '../domain/schemas.ts';
 import { clipPrefix, clipVideoKey, posterKey } from '../domain/store-keys.ts';
 import type { Invoker } from '../invoke/invoker.ts';
 import type { Logger } from '../log/logger.ts';
-import { encodeWindowAudio } from '../media/assemble-clip.ts';
+import { windowAudio } from '../media/assemble-clip.ts';
 import { inspectMedia } from '../media/inspect-media.ts';
 import { joinSegments, writePoster } from '../media/join-segments.ts';
 import { preciseCut } from '../media/precise-cut.ts';
@@ -127,7 +127,7 @@ export async function clipHighlight(o: ClipOptions): Promise<ClipJob> {
       const audioFile = path.join(tmp, 'audio.m4a');
       const audio = async (span: { startSec: number; durationSec: number }) => {
         if (!src.audio) return undefined;
-        await encodeWindowAudio(files, span.startSec, span.durationSec, audioFile, o.signal);
+        await windowAudio(files, span.startSec, span.durationSec, audioFile, { copy: src.audio.codec === 'aac', signal: o.signal });
         return audioFile;
       };
       parts = await transcodeFanOut({

@@ -3,15 +3,17 @@ import path from 'node:path';
 import { runFfmpeg } from './run-ffmpeg.ts';
 
 /**
- * The window's audio, encoded once (AAC) from the byte-joined segments with sample-accurate trim:
- * never per part, since each AAC encode adds priming that leaves gaps or clicks at joints.
+ * The window's audio, once for the whole window: never per part, since each AAC encode adds
+ * priming that leaves gaps or clicks at joints. AAC sources are stream-copied (cut to the AAC frame,
+ * within 21 ms at 48 kHz, and no CPU taken from the video encodes); others are encoded to AAC with
+ * a sample-accurate trim.
  */
-export async function encodeWindowAudio(files: string[], startSec: number, durationSec: number, out: string, signal?: AbortSignal): Promise<void> {
+export async function windowAudio(files: string[], startSec: number, durationSec: number, out: string, o: { copy: boolean; signal?: AbortSignal }): Promise<void> {
   await runFfmpeg([
     '-hide_banner', '-loglevel', 'error', '-y', '-i', `concat:${files.join('|')}`,
     '-map', '0:a:0', '-vn', '-ss', startSec.toFixed(6), '-t', durationSec.toFixed(6),
-    '-c:a', 'aac', '-b:a', '128k', '-f', 'mp4', out,
-  ], { signal, what: 'encode window audio' });
+    ...(o.copy ? ['-c:a', 'copy'] : ['-c:a', 'aac', '-b:a', '128k']), '-f', 'mp4', out,
+  ], { signal: o.signal, what: 'window audio' });
 }
 
 /**
