@@ -112,6 +112,7 @@ export async function clipHighlight(o: ClipOptions): Promise<ClipJob> {
     let methodReason: string | undefined;
     let parts: ClipResult['parts'];
     let actualStart = sel.actualStart;
+    let posterDone: Promise<void> | undefined;
     if (job.mode === 'copy') {
       await save({ progress: { phase: 'joining', done: total, total } });
       await joinSegments({ files, out, durationSec: endSec, signal: o.signal });
@@ -130,12 +131,15 @@ export async function clipHighlight(o: ClipOptions): Promise<ClipJob> {
         await windowAudio(files, span.startSec, span.durationSec, audioFile, { copy: src.audio.codec === 'aac', signal: o.signal });
         return audioFile;
       };
-      parts = await transcodeFanOut({
+      const fanned = await transcodeFanOut({
         store: o.store, invoker: o.invoker, log, job, segments: sel.segments, window: { start: exactStart, end: sel.actualEnd }, fps: src.video.fps,
         concurrency: o.fanout.concurrency, threadsPerPart: o.fanout.threadsPerPart, defaultPartSec: o.fanout.defaultPartSec,
         audio, out, workDir: tmp, signal: o.signal,
+        poster: { clipOffsetSec: (Date.parse(job.requested.at) - exactStart.getTime()) / 1000, out: path.join(tmp, 'poster.jpg'), write: (i, p, t) => writePoster(i, p, t, o.signal) },
         onProgress: async (p) => { await checkCancel(); await save({ progress: { phase: 'encoding', ...p } }); },
       });
+      parts = fanned.parts;
+      posterDone = fanned.poster;
       method = 'fan-out';
       actualStart = exactStart;
     }
@@ -146,7 +150,7 @@ export async function clipHighlight(o: ClipOptions): Promise<ClipJob> {
     const planned = (sel.actualEnd.getTime() - actualStart.getTime()) / 1000;
     const [info] = await Promise.all([
       probeMedia(out),
-      writePoster(out, poster, Math.min(Math.max(0, atOffset), Math.max(0, planned - 0.2)), o.signal),
+      posterDone ?? writePoster(out, poster, Math.min(Math.max(0, atOffset), Math.max(0, planned - 0.2)), o.signal),
     ]);
     await checkCancel();
 

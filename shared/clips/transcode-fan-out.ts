@@ -32,6 +32,8 @@ export interface FanOutOptions {
   audio: (span: { startSec: number; durationSec: number }) => Promise<string | undefined>;
   out: string;
   workDir: string;
+  /** Write the poster from the part holding this clip offset as soon as that part is done. */
+  poster: { clipOffsetSec: number; out: string; write: (input: string, out: string, offsetSec: number) => Promise<void> };
   signal?: AbortSignal;
   onProgress: (p: { done: number; total: number; etaSec?: number }) => Promise<void>;
 }
@@ -46,7 +48,7 @@ function partHash(task: Omit<PartTask, 'hash'>): string {
  * parallel, bounded), retry a failed part once, then join the parts by stream copy with the
  * once-encoded audio.
  */
-export async function transcodeFanOut(o: FanOutOptions): Promise<NonNullable<ClipResult['parts']>> {
+export async function transcodeFanOut(o: FanOutOptions): Promise<{ parts: NonNullable<ClipResult['parts']>; poster: Promise<void> }> {
   const settings = o.job.transcode!;
   const plans = planParts(o.segments, o.window, { fps: o.fps, parts: settings.parts, partSec: settings.parts ? undefined : (settings.partSec ?? o.defaultPartSec) });
   if (plans.length === 0) throw new AppError('WINDOW_EMPTY', 'no segment overlaps the window');
@@ -78,6 +80,31 @@ export async function transcodeFanOut(o: FanOutOptions): Promise<NonNullable<Cli
   const threads = o.threadsPerPart(todo.length);
   o.log.info('fanout.plan', { parts: plans.length, reused: reused.size, threads, concurrency: o.concurrency });
 
+  // Part files, read in place when the store is local, else fetched once (for the poster and the join).
+  const partFiles = new Map<number, Promise<string>>();
+  const partFile = (index: number) => {
+    let f = partFiles.get(index);
+    if (!f) {
+      const key = partKey(o.job.id, index);
+      const local = o.store.localPath?.(key);
+      f = local ? Promise.resolve(local) : (async () => {
+        const file = path.join(o.workDir, `part-${index}.mp4`);
+        await pipeline(await o.store.stream(key), createWriteStream(file));
+        return file;
+      })();
+      partFiles.set(index, f);
+    }
+    return f;
+  };
+  // The poster comes from the part holding its moment, while the other parts still encode.
+  const posterPart = [...plans].reverse().find((p) => p.clipStartSec <= o.poster.clipOffsetSec) ?? first;
+  let poster: Promise<void> | undefined;
+  const startPoster = () => {
+    poster ??= partFile(posterPart.index).then((f) => o.poster.write(f, o.poster.out, Math.max(0, Math.min(o.poster.clipOffsetSec - posterPart.clipStartSec, posterPart.durationSec - 2 / o.fps))));
+    poster.catch(() => {});
+  };
+  if (reused.has(posterPart.index)) startPoster();
+
   let done = reused.size;
   const encodeMs: number[] = [];
   const started = Date.now();
@@ -98,6 +125,7 @@ export async function transcodeFanOut(o: FanOutOptions): Promise<NonNullable<Cli
       }
     }
     encodeMs[p.index] = result.encodeMs;
+    if (p.index === posterPart.index) startPoster();
     done++;
     const encodedHere = done - reused.size;
     const left = plans.length - done;
@@ -105,20 +133,13 @@ export async function transcodeFanOut(o: FanOutOptions): Promise<NonNullable<Cli
     await o.onProgress({ done, total: plans.length, etaSec: Math.round(etaSec * 10) / 10 });
   })));
 
-  // Join: parts read in place when the store is local, else fetched.
-  const files: string[] = [];
-  for (const p of plans) {
-    const key = partKey(o.job.id, p.index);
-    const local = o.store.localPath?.(key);
-    if (local) files.push(local);
-    else {
-      const f = path.join(o.workDir, `part-${p.index}.mp4`);
-      await pipeline(await o.store.stream(key), createWriteStream(f));
-      files.push(f);
-    }
-  }
+  startPoster();
+  const files = await Promise.all(plans.map((p) => partFile(p.index)));
   await joinParts(files, await audio, o.out, o.workDir, o.signal);
-  return { total: plans.length, reused: reused.size, encoded: todo.length, encodeMs: plans.map((p) => encodeMs[p.index] ?? 0) };
+  return {
+    parts: { total: plans.length, reused: reused.size, encoded: todo.length, encodeMs: plans.map((p) => encodeMs[p.index] ?? 0) },
+    poster: poster!,
+  };
 }
 
 /** Local runtime: parts share this machine's cores. */

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { AppError } from '../domain/app-error.ts';
 import { runFfmpeg } from './run-ffmpeg.ts';
 
 export interface JoinInput {
@@ -22,10 +24,17 @@ export async function joinSegments(j: JoinInput): Promise<void> {
   await runFfmpeg(args, { signal: j.signal, what: 'join segments' });
 }
 
-/** One JPEG frame at offsetSec (clamped by the caller to the clip). */
+/**
+ * One JPEG frame at offsetSec (clamped by the caller to the clip). ffmpeg exits cleanly without
+ * writing anything when the offset lies past the last frame, so that case falls back to the
+ * first frame instead of leaving no poster.
+ */
 export async function writePoster(input: string, out: string, offsetSec: number, signal?: AbortSignal): Promise<void> {
-  await runFfmpeg(
-    ['-hide_banner', '-loglevel', 'error', '-y', '-ss', offsetSec.toFixed(3), '-i', input, '-frames:v', '1', '-q:v', '3', '-f', 'image2', out],
+  const run = (at: number) => runFfmpeg(
+    ['-hide_banner', '-loglevel', 'error', '-y', '-ss', at.toFixed(3), '-i', input, '-frames:v', '1', '-q:v', '3', '-f', 'image2', out],
     { signal, what: 'poster' },
   );
+  await run(offsetSec);
+  if (!existsSync(out) && offsetSec > 0) await run(0);
+  if (!existsSync(out)) throw new AppError('FFMPEG_FAILED', `no video frame to make a poster from in ${input}`);
 }
