@@ -11,7 +11,7 @@ export interface PreciseCutInput {
   /** Exact window start and end, in seconds from the start of files[0] (0 <= startSec < endSec <= sum of durations). */
   startSec: number;
   endSec: number;
-  /** Where to write the result: a faststart MP4 (video H.264 + the source audio re-encoded once as AAC, or no audio if the source has none). */
+  /** Where to write the result: a faststart MP4 (video H.264 + the source audio once: copied when AAC, else encoded to AAC; or no audio if the source has none). */
   out: string;
   /** A scratch folder that exists and that the caller deletes afterwards. */
   workDir: string;
@@ -113,6 +113,8 @@ interface Plan {
   segFrom: number;
   segTo: number;
   hasAudio: boolean;
+  /** The source audio is AAC: it is stream-copied (cut to the AAC frame) instead of re-encoded. */
+  copyAudio: boolean;
   sampleRate: number;
   videoCodec: string;
   /** Video packets of the probed source segments (B-frame check). */
@@ -377,6 +379,7 @@ function planCut(input: PreciseCutInput, probes: Map<number, FileProbe>, a: numb
     expectedFrames: Math.round((endPts - firstPts) / ft),
     pieces, parts, segFrom, segTo,
     hasAudio: !!withAudio,
+    copyAudio: withAudio?.audioCodec === 'aac',
     sampleRate: withAudio?.sampleRate ?? 48_000,
     videoCodec: pr(a).videoCodec ?? 'unknown',
     sourcePackets: [...probes.values()].flatMap((p) => p.packets),
@@ -404,6 +407,18 @@ function audioFiles(input: PreciseCutInput, plan: Plan): string[] {
 }
 
 async function encodeAudio(input: PreciseCutInput, plan: Plan, out: string): Promise<void> {
+  if (plan.copyAudio) {
+    // AAC source: copy the packets of the span (each AAC frame is independent; the cut lands on the
+    // 21 ms frame grid) and start them at 0 — no encode, so the cores go to the boundary pieces.
+    await runFfmpeg([
+      '-hide_banner', '-loglevel', 'error', '-nostats', '-y', '-copyts',
+      '-i', `concat:${audioFiles(input, plan).join('|')}`,
+      '-map', '0:a:0', '-vn', '-sn', '-dn', '-ss', sec(plan.firstPts), '-to', sec(plan.endPts),
+      '-c:a', 'copy', '-avoid_negative_ts', 'make_zero',
+      '-f', 'mp4', out,
+    ], { signal: input.signal, what: 'precise cut: audio (copy)' });
+    return;
+  }
   await runFfmpeg([
     '-hide_banner', '-loglevel', 'error', '-nostats', '-y', '-copyts',
     '-i', `concat:${audioFiles(input, plan).join('|')}`,
