@@ -63,6 +63,9 @@ export function parseOptions(argv = process.argv.slice(2)): BenchOptions {
       data: { type: 'string' },
       'skip-generate': { type: 'boolean', default: false },
       only: { type: 'string' },
+      ks: { type: 'string' },
+      profiles: { type: 'string' },
+      reps: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -73,6 +76,9 @@ export function parseOptions(argv = process.argv.slice(2)): BenchOptions {
       '  --data DIR       keep the generated recordings and clips in DIR (default: a temp dir, removed at the end)',
       '  --skip-generate  DIR already holds the generated recordings (from an earlier run with --data DIR)',
       '  --only LIST      run only these sections (model needs transcode)',
+      '  --ks 1,4,15      transcode: these part counts instead of the plan\'s',
+      '  --profiles 720p  transcode: these profiles (720p, vertical)',
+      '  --reps N         repetitions per measurement',
     ].join('\n'));
     process.exit(0);
   }
@@ -90,13 +96,22 @@ export function parseOptions(argv = process.argv.slice(2)): BenchOptions {
     }
   }
   const quick = Boolean(values.quick);
+  const base = quick ? QUICK_PLAN : FULL_PLAN;
+  const list = (v: string | undefined) => v?.split(',').map((x) => x.trim()).filter(Boolean);
+  const ks = list(values.ks)?.map(Number);
+  if (ks?.some((k) => !Number.isInteger(k) || k < 1 || k > 64)) { console.error('error: --ks takes part counts 1..64'); process.exit(2); }
+  const profiles = list(values.profiles);
+  if (profiles?.some((p) => p !== '720p' && p !== 'vertical')) { console.error('error: --profiles takes 720p and/or vertical'); process.exit(2); }
+  const reps = values.reps !== undefined ? Number(values.reps) : undefined;
+  if (reps !== undefined && (!Number.isInteger(reps) || reps < 1)) { console.error('error: --reps takes a positive integer'); process.exit(2); }
+  const plan = { ...base, ...(ks ? { ks } : {}), ...(profiles ? { profiles: profiles as BenchPlan['profiles'] } : {}), ...(reps ? { reps } : {}) };
   return {
     quick,
     dataDir: values.data ? path.resolve(values.data) : undefined,
     skipGenerate: Boolean(values['skip-generate']),
     only,
     command: ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' '),
-    plan: quick ? QUICK_PLAN : FULL_PLAN,
+    plan,
   };
 }
 

@@ -12,6 +12,7 @@ import { joinSegments, writePoster } from '../media/join-segments.ts';
 import { preciseCut } from '../media/precise-cut.ts';
 import { probeMedia } from '../media/probe-media.ts';
 import { selectSegments, type SegmentSelection } from '../media/select-segments.ts';
+import { segmentEnd } from '../media/hls-playlist.ts';
 import { listAll, type ObjectStore } from '../storage/object-store.ts';
 import { pinWindow } from '../streams/segment-pins.ts';
 import { readPlaylist, readStream, recorderAlive } from '../streams/stream-store.ts';
@@ -32,7 +33,7 @@ export interface ClipOptions {
   postRollWaitSec: number;
   heartbeatTtlSec: number;
   previewGraceSec: number;
-  fanout: { concurrency: number; defaultPartSec: number; threadsPerPart: (parts: number) => number };
+  fanout: { concurrency: number; defaultPartSec: number; threadsPerPart: (parts: number, framesPerPart: number) => number };
   callback: { secret: string; attempts: number; baseDelayMs: number };
   signal?: AbortSignal;
   pollMs?: number;
@@ -112,7 +113,16 @@ export async function clipHighlight(o: ClipOptions): Promise<ClipJob> {
     let methodReason: string | undefined;
     let parts: ClipResult['parts'];
     let actualStart = sel.actualStart;
+    const poster = path.join(tmp, 'poster.jpg');
     let posterDone: Promise<void> | undefined;
+    if (job.mode !== 'transcode') {
+      // The poster is the source frame at the `at` moment, cut from its segment while the MP4 is made.
+      const clipFrom = job.mode === 'copy' ? sel.actualStart.getTime() : exactStart.getTime();
+      const t = Math.min(Math.max(Date.parse(job.requested.at), clipFrom), sel.actualEnd.getTime() - 100);
+      const i = Math.max(0, sel.segments.findIndex((s) => t < segmentEnd(s).getTime()));
+      posterDone = writePoster(files[i]!, poster, Math.max(0, (t - sel.segments[i]!.start.getTime()) / 1000), o.signal);
+      posterDone.catch(() => {}); // awaited below
+    }
     if (job.mode === 'copy') {
       await save({ progress: { phase: 'joining', done: total, total } });
       await joinSegments({ files, out, durationSec: endSec, signal: o.signal });
@@ -144,14 +154,7 @@ export async function clipHighlight(o: ClipOptions): Promise<ClipJob> {
       actualStart = exactStart;
     }
 
-    // Poster (at the `at` moment) and probe run side by side; the poster needs only the planned length.
-    const poster = path.join(tmp, 'poster.jpg');
-    const atOffset = (Date.parse(job.requested.at) - actualStart.getTime()) / 1000;
-    const planned = (sel.actualEnd.getTime() - actualStart.getTime()) / 1000;
-    const [info] = await Promise.all([
-      probeMedia(out),
-      posterDone ?? writePoster(out, poster, Math.min(Math.max(0, atOffset), Math.max(0, planned - 0.2)), o.signal),
-    ]);
+    const [info] = await Promise.all([probeMedia(out), posterDone]);
     await checkCancel();
 
     await save({ progress: { phase: 'publishing', done: job.progress.total, total: job.progress.total } });

@@ -26,7 +26,7 @@ export interface FanOutOptions {
   /** Part invocations in flight at once. */
   concurrency: number;
   /** x264 threads per part: set when parts share this machine (local runtime), 0 in the cloud. */
-  threadsPerPart: (partsToEncode: number) => number;
+  threadsPerPart: (partsToEncode: number, framesPerPart: number) => number;
   defaultPartSec: number;
   /** Encodes the window's audio once, given the planned video span (undefined: no audio). */
   audio: (span: { startSec: number; durationSec: number }) => Promise<string | undefined>;
@@ -77,7 +77,7 @@ export async function transcodeFanOut(o: FanOutOptions): Promise<{ parts: NonNul
     durationSec: plans.reduce((a, p) => a + p.frames, 0) / o.fps,
   });
   audio.catch(() => {}); // awaited by the join; avoid an unhandled rejection meanwhile
-  const threads = o.threadsPerPart(todo.length);
+  const threads = o.threadsPerPart(todo.length, Math.max(1, ...todo.map((p) => p.frames)));
   o.log.info('fanout.plan', { parts: plans.length, reused: reused.size, threads, concurrency: o.concurrency });
 
   // Part files, read in place when the store is local, else fetched once (for the poster and the join).
@@ -142,8 +142,18 @@ export async function transcodeFanOut(o: FanOutOptions): Promise<{ parts: NonNul
   };
 }
 
-/** Local runtime: parts share this machine's cores. */
-export function localThreadsPerPart(concurrency: number): (parts: number) => number {
+/**
+ * Local runtime: parts share this machine's cores. One part at a time, or long parts, let x264
+ * pick its threads (frame threads pay off over many frames); short parts running side by side get
+ * cores / parts-at-once threads each (x264's threading start-up costs more than it gives on a
+ * couple of seconds). Measured in docs/BENCHMARKS.md. HL_PART_THREADS fixes it (0 = x264 decides).
+ */
+export function localThreadsPerPart(concurrency: number, env: NodeJS.ProcessEnv = process.env): (parts: number, framesPerPart: number) => number {
   const cpus = os.availableParallelism?.() ?? os.cpus().length;
-  return (parts) => Math.max(1, Math.floor(cpus / Math.max(1, Math.min(parts, concurrency))));
+  if (env.HL_PART_THREADS !== undefined && env.HL_PART_THREADS !== '') return () => Math.max(0, Number(env.HL_PART_THREADS) || 0);
+  return (parts, frames) => {
+    const atOnce = Math.max(1, Math.min(parts, concurrency));
+    if (atOnce === 1 || frames >= 300) return 0;
+    return Math.max(1, Math.floor(cpus / atOnce));
+  };
 }
