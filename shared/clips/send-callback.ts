@@ -1,6 +1,6 @@
 import { signedHeaders } from '../auth/request-signature.ts';
 import type { ClipJob } from '../domain/schemas.ts';
-import { jobView } from '../http/views.ts';
+import { jobView } from './job-view.ts';
 import type { Logger } from '../log/logger.ts';
 
 export interface CallbackOutcome {

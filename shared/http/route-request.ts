@@ -10,7 +10,8 @@ import type { HttpRequest } from '../triggers/api-gateway-event.ts';
 import { readPlaylist, requireStream } from '../streams/stream-store.ts';
 import { startStream, stopStream } from '../streams/start-stream.ts';
 import { listStreams } from '../streams/watchdog.ts';
-import { jobView, streamView } from './views.ts';
+import { streamView } from './views.ts';
+import { jobView } from '../clips/job-view.ts';
 
 export interface HttpResult {
   status: number;

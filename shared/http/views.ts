@@ -1,4 +1,4 @@
-import type { ClipJob, StreamState } from '../domain/schemas.ts';
+import type { StreamState } from '../domain/schemas.ts';
 import { segmentEnd, type Playlist } from '../media/hls-playlist.ts';
 
 /** What GET /v1/streams[/id] returns. */
@@ -26,26 +26,5 @@ export function streamView(s: StreamState, playlist?: Playlist, playlistUrl?: st
       : {}),
     playlistUrl,
     error: s.error,
-  };
-}
-
-/** What POST/GET /v1/highlights return. */
-export function jobView(j: ClipJob) {
-  return {
-    id: j.id,
-    status: j.state,
-    statusUrl: `/v1/highlights/${j.id}`,
-    streamId: j.streamId,
-    mode: j.mode,
-    ...(j.transcode ? { transcode: j.transcode } : {}),
-    requested: j.requested,
-    progress: j.progress,
-    /** Playable at once (HLS over the recorded segments); the MP4 is result.url when done. */
-    preview: j.preview ? { url: j.preview.url, type: 'hls' } : undefined,
-    createdAt: j.createdAt,
-    finishedAt: j.finishedAt,
-    result: j.result,
-    error: j.error,
-    callback: j.callback,
   };
 }
