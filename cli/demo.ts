@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalRuntime } from '../local/local-runtime.ts';
 import { createLogger } from '../shared/log/logger.ts';

@@ -7,9 +7,8 @@ import { requireJob } from '../clips/clip-job-store.ts';
 import { cancelHighlight } from '../clips/cancel-highlight.ts';
 import type { Deps } from '../runtime/deps.ts';
 import type { HttpRequest } from '../triggers/api-gateway-event.ts';
-import { readPlaylist, requireStream } from '../streams/stream-store.ts';
+import { listStreams, readPlaylist, requireStream } from '../streams/stream-store.ts';
 import { startStream, stopStream } from '../streams/start-stream.ts';
-import { listStreams } from '../streams/watchdog.ts';
 import { streamView } from './views.ts';
 import { jobView } from '../clips/job-view.ts';
 

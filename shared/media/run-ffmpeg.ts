@@ -4,8 +4,6 @@ import { resolveFfmpeg } from './ffmpeg-binaries.ts';
 
 export interface RunOptions {
   signal?: AbortSignal;
-  /** Which binary (default ffmpeg). */
-  bin?: 'ffmpeg' | 'ffprobe';
   /** What the run is for, used in the error message. */
   what?: string;
 }
@@ -15,8 +13,7 @@ export interface RunOptions {
  * FFMPEG_FAILED carrying the last lines ffmpeg printed, or ABORTED when the signal fires.
  */
 export function runFfmpeg(args: string[], opts: RunOptions = {}): Promise<{ stderr: string; stdout: string }> {
-  const bins = resolveFfmpeg();
-  const bin = opts.bin === 'ffprobe' ? bins.ffprobe : bins.ffmpeg;
+  const bin = resolveFfmpeg().ffmpeg;
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(new AppError('ABORTED', `${opts.what ?? 'ffmpeg'} aborted before start`));
     const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });

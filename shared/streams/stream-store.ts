@@ -34,3 +34,15 @@ export function recorderAlive(s: StreamState, heartbeatTtlSec: number, now = Dat
   const beat = Date.parse(s.heartbeatAt ?? s.startedAt ?? s.createdAt);
   return now - beat <= heartbeatTtlSec * 1000;
 }
+
+/** Every stream's state, by listing streams/<id>/stream.json. */
+export async function listStreams(store: ObjectStore): Promise<StreamState[]> {
+  const { prefixes } = await store.list('streams/', { delimiter: '/' });
+  const out: StreamState[] = [];
+  for (const p of prefixes) {
+    const id = p.slice('streams/'.length, -1);
+    const s = await getJson<StreamState>(store, streamStateKey(id)).catch(() => null);
+    if (s) out.push(s);
+  }
+  return out;
+}

@@ -1,29 +1,16 @@
-import type { StreamState } from '../domain/schemas.ts';
-import { parseSegmentName, playlistKey, segmentPrefix, streamStateKey } from '../domain/store-keys.ts';
+import { parseSegmentName, playlistKey, segmentPrefix } from '../domain/store-keys.ts';
 import type { Invoker } from '../invoke/invoker.ts';
 import type { Logger } from '../log/logger.ts';
 import { writePlaylist } from '../media/hls-playlist.ts';
-import { getJson, listAll, type ObjectStore } from '../storage/object-store.ts';
+import { listAll, type ObjectStore } from '../storage/object-store.ts';
 import { activePins, isPinned } from './segment-pins.ts';
 import { applyRetention } from './retention.ts';
-import { readPlaylist, recorderAlive, writeStream } from './stream-store.ts';
+import { listStreams, readPlaylist, recorderAlive, writeStream } from './stream-store.ts';
 
 export interface WatchdogReport {
   checked: number;
   restarted: string[];
   pruned: Record<string, number>;
-}
-
-/** Every stream's state, by listing streams/<id>/stream.json. */
-export async function listStreams(store: ObjectStore): Promise<StreamState[]> {
-  const { prefixes } = await store.list('streams/', { delimiter: '/' });
-  const out: StreamState[] = [];
-  for (const p of prefixes) {
-    const id = p.slice('streams/'.length, -1);
-    const s = await getJson<StreamState>(store, streamStateKey(id)).catch(() => null);
-    if (s) out.push(s);
-  }
-  return out;
 }
 
 /**
