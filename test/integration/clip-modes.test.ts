@@ -85,13 +85,15 @@ describe('clip modes: precise, transcode (fan-out), preview, cancel, callback', 
   });
 
   it('gives an instant HLS preview at acceptance that plays, then turns into a complete VOD playlist', async () => {
-    const { status, body: job } = await t.client.request('POST', '/v1/highlights', { streamId: STREAM, before: 2, after: 2 });
+    // 1 s segments and 3 s of pre-roll: the two segments ending at least 1 s before "now" are
+    // published even when the machine is loaded (the one ending just before "now" may still be uploading).
+    const { status, body: job } = await t.client.request('POST', '/v1/highlights', { streamId: STREAM, before: 3, after: 2 });
     assert.equal(status, 202);
     assert.equal(job.preview.type, 'hls');
     const first = await fetch(job.preview.url);
     assert.equal(first.status, 200);
     const early = parsePlaylist(await first.text());
-    assert.ok(early.segments.length >= 2, 'the recorded part of the window is there at once');
+    assert.ok(early.segments.length >= 2, `the recorded part of the window is there at once: ${early.segments.length} segments`);
     assert.equal(early.ended, false, 'still growing while post-roll is recorded');
     const done = await t.client.waitForHighlight(job.id);
     assert.equal(done.status, 'succeeded');
