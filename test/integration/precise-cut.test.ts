@@ -3,9 +3,9 @@
  *
  * The sources are generated here (no committed media): 256x144, 25 fps, a keyframe every second,
  * cut by the segment muxer into 1 s MPEG-TS segments exactly as the recorder encodes (but not paced
- * in real time), with a sine as audio. Every picture shows its own frame number N as 10 black/white
- * vertical bars (binary, most significant bit left; geq's N), which survive lossy re-encoding, so
- * the test reads back which source frames the clip holds.
+ * in real time), with a sine as audio. Every picture shows its own frame number N as black/white
+ * vertical bars (test/helpers/frame-index.ts), which survive lossy re-encoding, so the test reads
+ * back which source frames the clip holds.
  *
  * Measured by hand once (2 cores, 2018 static ffmpeg, machine otherwise idle): 720p30 testsrc2 +
  * mono sine, recorder encode, 2 s segments, a 30 s window 5.3–35.3 s (both edges mid-GOP):
@@ -23,12 +23,12 @@ import { after, before, test } from 'node:test';
 import { preciseCut, type PreciseCutResult } from '../../shared/media/precise-cut.ts';
 import { probeMedia } from '../../shared/media/probe-media.ts';
 import { runFfmpeg } from '../../shared/media/run-ffmpeg.ts';
+import { frameIndexSource, readFrameIndexes } from '../helpers/frame-index.ts';
 import { decodeErrors, topLevelBoxes } from '../helpers/media-checks.ts';
 
 const W = 256;
 const H = 144;
 const FPS = 25;
-const BITS = 10;
 const SECONDS = 6;
 
 interface Source {
@@ -39,16 +39,13 @@ interface Source {
 let root: string;
 let h264: Source;
 
-/** Frame number as bars: bar b (0 = left) is white when bit (BITS-1-b) of N is set. */
-const BARS = `geq=lum='if(mod(floor(N/pow(2\\,${BITS - 1}-floor(X*${BITS}/W)))\\,2)\\,235\\,16)':cb=128:cr=128`;
-
 /** Recorder-like segments (see recorder-args.ts encodeArgs), without -re. */
 async function makeSource(name: string, video: string[]): Promise<Source> {
   const dir = path.join(root, name);
   await mkdir(dir);
   const { stdout } = await runFfmpeg([
     '-hide_banner', '-loglevel', 'error',
-    '-f', 'lavfi', '-i', `color=black:size=${W}x${H}:rate=${FPS},format=yuv420p,${BARS}`,
+    '-f', 'lavfi', '-i', frameIndexSource(W, H, FPS),
     '-f', 'lavfi', '-i', 'sine=frequency=440:beep_factor=4:sample_rate=48000',
     '-t', String(SECONDS), '-map', '0:v', '-map', '1:a',
     ...video,
@@ -85,27 +82,6 @@ function frameAt(src: Source, t: number): number {
   throw new Error('unreachable');
 }
 
-/** Decode to 8-bit gray and read each picture's bars back. */
-async function frameNumbers(file: string): Promise<number[]> {
-  const raw = `${file}.gray`;
-  await runFfmpeg(['-v', 'error', '-y', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'gray', raw], { what: 'decode to gray' });
-  const buf = await readFile(raw);
-  const size = W * H;
-  assert.equal(buf.length % size, 0);
-  const out: number[] = [];
-  for (let f = 0; f < buf.length / size; f++) {
-    let n = 0;
-    for (let b = 0; b < BITS; b++) {
-      const cx = Math.round(((b + 0.5) * W) / BITS);
-      let sum = 0;
-      for (let dy = -2; dy <= 2; dy++) for (let dx = -2; dx <= 2; dx++) sum += buf[f * size + (H / 2 + dy) * W + cx + dx]!;
-      n = n * 2 + (sum / 25 > 128 ? 1 : 0);
-    }
-    out.push(n);
-  }
-  return out;
-}
-
 /** Decoded audio sample count (mono s16). */
 async function audioSamples(file: string): Promise<number> {
   const raw = `${file}.pcm`;
@@ -129,7 +105,7 @@ async function cut(src: Source, startSec: number, endSec: number): Promise<{ out
 async function assertExact(src: Source, out: string, startSec: number, endSec: number): Promise<void> {
   const first = frameAt(src, startSec);
   const last = frameAt(src, endSec) - 1;
-  const got = await frameNumbers(out);
+  const got = await readFrameIndexes(out);
   assert.equal(got[0], first, `first frame ${got[0]}, expected ${first}`);
   assert.equal(got.at(-1), last, `last frame ${got.at(-1)}, expected ${last}`);
   assert.equal(got.length, last - first + 1, 'frame count');
