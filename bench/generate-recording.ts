@@ -131,7 +131,7 @@ export async function publishRecording(store: ObjectStore & { pathOf(key: string
   const last = segments[segments.length - 1]!;
   const end = new Date(last.start.getTime() + last.durationSec * 1000).toISOString();
   const state: StreamState = {
-    spec: { id: streamId, source: { type: 'testsrc', width: rec.size.width, height: rec.size.height, fps: rec.fps, audio: true, clock: false }, retentionSec: 3600, segmentSec: SEGMENT_SEC },
+    spec: { id: streamId, source: { type: 'testsrc', width: rec.size.width, height: rec.size.height, fps: rec.fps, audio: true, clock: false }, retentionSec: 3600, segmentSec: SEGMENT_SEC, stallSec: 10, reconnectSec: 60 },
     state: 'stopped', createdAt: t0.toISOString(), startedAt: t0.toISOString(), stoppedAt: end, heartbeatAt: end,
     segmentCount: segments.length, lastSegmentEnd: end, restarts: 0,
   };

@@ -31,6 +31,10 @@ export interface Config {
   /** Callback delivery attempts (with exponential backoff and jitter). */
   callbackAttempts: number;
   callbackBaseDelayMs: number;
+  /** TRTC users' CDN relay (HL_TRTC_RELAY_DOMAIN, _PROTOCOL flv|rtmp, _APP); trtc sources need it. */
+  trtcRelay?: { domain: string; protocol: 'flv' | 'rtmp'; app: string };
+  /** Most users one mixed room recording composites. */
+  maxMixUsers: number;
 }
 
 function num(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {
@@ -41,6 +45,17 @@ function num(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, ma
     throw new AppError('BAD_REQUEST', `${name}=${raw} is not a number between ${min} and ${max}`);
   }
   return v;
+}
+
+function trtcRelay(env: NodeJS.ProcessEnv): Config['trtcRelay'] {
+  const domain = env.HL_TRTC_RELAY_DOMAIN;
+  if (!domain) return undefined;
+  if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(domain)) throw new AppError('BAD_REQUEST', `HL_TRTC_RELAY_DOMAIN=${domain} is not a host[:port]`);
+  const protocol = env.HL_TRTC_RELAY_PROTOCOL || 'flv';
+  if (protocol !== 'flv' && protocol !== 'rtmp') throw new AppError('BAD_REQUEST', `HL_TRTC_RELAY_PROTOCOL=${protocol} must be flv or rtmp`);
+  const app = env.HL_TRTC_RELAY_APP || 'live';
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(app)) throw new AppError('BAD_REQUEST', `HL_TRTC_RELAY_APP=${app} must match [A-Za-z0-9_-]{1,64}`);
+  return { domain, protocol, app };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -63,6 +78,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     previewGraceSec: num(env, 'HL_PREVIEW_GRACE_SEC', 3600, 0, 7 * 24 * 3600),
     callbackAttempts: num(env, 'HL_CALLBACK_ATTEMPTS', 5, 1, 20),
     callbackBaseDelayMs: num(env, 'HL_CALLBACK_BASE_DELAY_MS', 500, 10, 60_000),
+    trtcRelay: trtcRelay(env),
+    maxMixUsers: num(env, 'HL_MAX_MIX_USERS', 16, 1, 64),
     ...overrides,
   };
   return cfg;

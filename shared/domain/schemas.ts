@@ -4,7 +4,7 @@ import { AppError } from './app-error.ts';
 
 export const idSchema = z.string().regex(ID_PATTERN, 'must match [A-Za-z0-9_-]{1,128}');
 
-/** Where a recorder pulls from. Network sources come later; these two run locally. */
+/** Where a recorder pulls from. testsrc and file run locally (tests, demos); the rest are live network sources. */
 export const testPatternSourceSchema = z.object({
   type: z.literal('testsrc'),
   width: z.number().int().min(64).max(3840).default(1280),
@@ -23,18 +23,68 @@ export const fileSourceSchema = z.object({
   normalize: z.boolean().default(false),
 }).strict();
 
-export const sourceSchema = z.discriminatedUnion('type', [testPatternSourceSchema, fileSourceSchema]);
+/** Which tracks of a source to record: both, or only the audio or only the video (single-stream room recording with separate files). */
+export const mediaKinds = ['av', 'audio', 'video'] as const;
+export type MediaKind = (typeof mediaKinds)[number];
+
+/**
+ * A live network source: rtmp(s)://, srt://, or http(s):// HLS or HTTP-FLV. Stream copy when the
+ * source is H.264/AAC; `normalize` re-encodes with a keyframe every segment for sources whose
+ * keyframes are sparse or whose codecs are not H.264/AAC.
+ */
+export const urlSourceSchema = z.object({
+  type: z.literal('url'),
+  url: z.string().min(1).max(2048),
+  media: z.enum(mediaKinds).default('av'),
+  normalize: z.boolean().default(false),
+}).strict();
+
+/** A TRTC user's CDN relay; the URL is built from the configured relay domain (stream id <sdkAppId>_<roomId>_<userId>_main|aux). */
+export const trtcSourceSchema = z.object({
+  type: z.literal('trtc'),
+  sdkAppId: z.number().int().min(1).max(2 ** 32),
+  roomId: z.union([z.number().int().min(1).max(2 ** 32), idSchema]),
+  userId: idSchema,
+  stream: z.enum(['main', 'aux']).default('main'),
+  media: z.enum(mediaKinds).default('av'),
+  normalize: z.boolean().default(false),
+}).strict();
+
+/** Several live sources composited into one stream (grid + mixed audio); made by room recordings. */
+export const mixSourceSchema = z.object({
+  type: z.literal('mix'),
+  /** Empty only for a room mix waiting for its first user. */
+  inputs: z.array(z.object({ userId: idSchema, url: z.string().min(1).max(2048) }).strict()).max(64),
+  media: z.enum(mediaKinds).default('av'),
+  canvas: z.object({
+    width: z.number().int().min(64).max(3840).multipleOf(2).default(1280),
+    height: z.number().int().min(64).max(2160).multipleOf(2).default(720),
+    fps: z.number().int().min(1).max(60).default(30),
+  }).strict().default({ width: 1280, height: 720, fps: 30 }),
+}).strict();
+
+export const sourceSchema = z.discriminatedUnion('type', [testPatternSourceSchema, fileSourceSchema, urlSourceSchema, trtcSourceSchema, mixSourceSchema]);
 export type SourceSpec = z.infer<typeof sourceSchema>;
+/** Sources that are live network pulls: they drop, stall and reconnect. */
+export const isLiveSource = (s: SourceSpec) => s.type === 'url' || s.type === 'trtc' || s.type === 'mix';
 
 export const streamSpecSchema = z.object({
   id: idSchema,
   source: sourceSchema,
   retentionSec: z.number().int().min(10).max(7 * 24 * 3600).default(600),
   segmentSec: z.number().int().min(1).max(10).default(2),
-}).strict();
+  /** Live sources: no data for this long counts as a drop (then reconnect). */
+  stallSec: z.number().int().min(2).max(120).default(10),
+  /** Live sources: keep reconnecting for this long after a drop before the stream ends as "ended". */
+  reconnectSec: z.number().int().min(0).max(24 * 3600).default(60),
+  /** Set by room recordings: where the stream belongs. */
+  room: z.object({ roomId: idSchema, recordingId: idSchema, userId: idSchema.optional(), track: z.enum(mediaKinds) }).strict().optional(),
+}).strict()
+  .refine((s) => s.source.type !== 'mix' || s.source.inputs.length > 0 || s.room !== undefined, { message: 'a mix needs at least one input', path: ['source', 'inputs'] });
 export type StreamSpec = z.infer<typeof streamSpecSchema>;
 
-export const streamStates = ['starting', 'recording', 'stopping', 'stopped', 'failed'] as const;
+/** ended: a live source stayed gone past reconnectSec (like a user leaving the room). */
+export const streamStates = ['starting', 'recording', 'reconnecting', 'stopping', 'stopped', 'ended', 'failed'] as const;
 export type StreamStateName = (typeof streamStates)[number];
 
 export interface StreamState {
@@ -49,6 +99,13 @@ export interface StreamState {
   segmentCount: number;
   lastSegmentEnd?: string;
   restarts: number;
+  /** Live sources: reconnects after drops or stalls, and when the last drop began. */
+  reconnects?: number;
+  lastDropAt?: string;
+  /** Hand-overs to a fresh invocation before a function deadline. */
+  handovers?: number;
+  /** Longest segment so far: in copy mode segments follow the source's keyframe interval. */
+  maxSegmentSec?: number;
   error?: { code: string; message: string };
 }
 

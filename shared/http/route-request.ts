@@ -7,9 +7,15 @@ import { requireJob } from '../clips/clip-job-store.ts';
 import { cancelHighlight } from '../clips/cancel-highlight.ts';
 import type { Deps } from '../runtime/deps.ts';
 import type { HttpRequest } from '../triggers/api-gateway-event.ts';
-import { listStreams, readPlaylist, requireStream } from '../streams/stream-store.ts';
+import { listStreams, readPlaylist, readStream, requireStream } from '../streams/stream-store.ts';
+import { joinRoom, leaveRoom } from '../rooms/room-users.ts';
+import { listRecordings, listRoomUsers, requireRecording } from '../rooms/room-store.ts';
+import { writeRoomManifest } from '../rooms/room-manifest.ts';
+import { startRoomRecording } from '../rooms/start-room-recording.ts';
+import { stopRoomRecording } from '../rooms/stop-room-recording.ts';
+import { sourcePolicyFrom } from '../streams/resolve-source.ts';
 import { startStream, stopStream } from '../streams/start-stream.ts';
-import { streamView } from './views.ts';
+import { recordingView, streamView } from './views.ts';
 import { jobView } from '../clips/job-view.ts';
 
 export interface HttpResult {
@@ -28,15 +34,15 @@ function parseBody(req: HttpRequest): unknown {
 
 type Handler = (req: HttpRequest, params: string[], d: Deps) => Promise<HttpResult>;
 
-const streamDeps = (d: Deps) => ({
-  store: d.store, invoker: d.invoker, heartbeatTtlSec: d.config.heartbeatTtlSec, allowLocalSources: d.config.allowLocalSources,
+const streamDeps = async (d: Deps) => ({
+  store: d.store, invoker: d.invoker, heartbeatTtlSec: d.config.heartbeatTtlSec, sourcePolicy: await sourcePolicyFrom(d.config),
 });
 
 const routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
   {
     method: 'POST', pattern: /^\/v1\/streams$/,
     handler: async (req, _p, d) => {
-      const state = await startStream(parseBody(req), streamDeps(d));
+      const state = await startStream(parseBody(req), await streamDeps(d));
       return { status: 202, body: streamView(state, undefined, await d.store.url(playlistKey(state.spec.id))) };
     },
   },
@@ -54,7 +60,7 @@ const routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
   {
     method: 'DELETE', pattern: /^\/v1\/streams\/([^/]+)$/,
     handler: async (_req, [id], d) => {
-      const { state, stopping } = await stopStream(assertId(id, 'stream id'), streamDeps(d));
+      const { state, stopping } = await stopStream(assertId(id, 'stream id'), await streamDeps(d));
       return { status: stopping ? 202 : 200, body: { ...streamView(state), state: stopping ? 'stopping' : state.state } };
     },
   },
@@ -76,6 +82,48 @@ const routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
   {
     method: 'GET', pattern: /^\/v1\/highlights\/([^/]+)$/,
     handler: async (_req, [id], d) => ({ status: 200, body: jobView(await requireJob(d.store, assertId(id, 'highlight id'))) }),
+  },
+  {
+    method: 'GET', pattern: /^\/v1\/rooms\/([^/]+)$/,
+    handler: async (_req, [roomId], d) => {
+      const id = assertId(roomId, 'room id');
+      return { status: 200, body: { roomId: id, users: await listRoomUsers(d.store, id), recordings: (await listRecordings(d.store, id)).map((r) => recordingView(r)) } };
+    },
+  },
+  {
+    method: 'PUT', pattern: /^\/v1\/rooms\/([^/]+)\/users\/([^/]+)$/,
+    handler: async (req, [roomId, userId], d) => ({ status: 200, body: await joinRoom(roomId!, userId!, parseBody(req), await streamDeps(d)) }),
+  },
+  {
+    method: 'DELETE', pattern: /^\/v1\/rooms\/([^/]+)\/users\/([^/]+)$/,
+    handler: async (_req, [roomId, userId], d) => {
+      const r = await leaveRoom(roomId!, userId!, await streamDeps(d));
+      if (!r.left) throw new AppError('NOT_FOUND', `user ${userId} is not in room ${roomId}`);
+      return { status: 200, body: r };
+    },
+  },
+  {
+    method: 'POST', pattern: /^\/v1\/rooms\/([^/]+)\/recordings$/,
+    handler: async (req, [roomId], d) => {
+      const { recording, created } = await startRoomRecording(roomId!, parseBody(req), await streamDeps(d));
+      return { status: created ? 202 : 200, body: recordingView(recording) };
+    },
+  },
+  {
+    method: 'GET', pattern: /^\/v1\/rooms\/([^/]+)\/recordings\/([^/]+)$/,
+    handler: async (_req, [roomId, id], d) => {
+      const recording = await requireRecording(d.store, assertId(roomId, 'room id'), assertId(id, 'recording id'));
+      const manifest = recording.state === 'recording' ? undefined : await writeRoomManifest(d.store, recording.roomId, recording.id);
+      const streams = await Promise.all(recording.streams.map(async (s) => ({ ...s, state: (await readStream(d.store, s.streamId))?.state })));
+      return { status: 200, body: { ...recordingView(manifest ? { ...recording, state: manifest.state } : recording), streams, manifest } };
+    },
+  },
+  {
+    method: 'DELETE', pattern: /^\/v1\/rooms\/([^/]+)\/recordings\/([^/]+)$/,
+    handler: async (_req, [roomId, id], d) => {
+      const { recording, changed } = await stopRoomRecording(roomId!, id!, await streamDeps(d));
+      return { status: changed ? 202 : 200, body: recordingView(recording) };
+    },
   },
 ];
 

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -90,4 +90,18 @@ export function resolveFfmpeg(env: NodeJS.ProcessEnv = process.env, useCache = t
   const found: FfmpegBinaries = { ffmpeg, ffprobe, ffmpegSource, ffprobeSource };
   if (useCache) cached = found;
   return found;
+}
+
+let protocols: Promise<Set<string> | undefined> | undefined;
+
+/** Input protocols of the resolved ffmpeg (`ffmpeg -protocols`), read once; undefined when it cannot be asked. */
+export function ffmpegInputProtocols(): Promise<Set<string> | undefined> {
+  protocols ??= new Promise((resolve) => {
+    execFile(resolveFfmpeg().ffmpeg, ['-hide_banner', '-protocols'], { timeout: 10_000 }, (err, stdout) => {
+      if (err) { protocols = undefined; resolve(undefined); return; }
+      const input = stdout.split(/Output:/)[0] ?? '';
+      resolve(new Set(input.split(/\s+/).map((p) => p.trim()).filter((p) => /^[a-z0-9_]+$/.test(p))));
+    });
+  });
+  return protocols;
 }

@@ -1,20 +1,20 @@
-import { spawn } from 'node:child_process';
+import { mkdtemp, rm, stat, unlink } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { AppError } from '../domain/app-error.ts';
-import type { StreamState } from '../domain/schemas.ts';
+import { isLiveSource, type StreamState } from '../domain/schemas.ts';
 import { playlistKey, segmentKey } from '../domain/store-keys.ts';
-import { writePlaylist, type Playlist, type PlaylistSegment } from '../media/hls-playlist.ts';
-import { resolveFfmpeg } from '../media/ffmpeg-binaries.ts';
-import { findFont, recorderArgs } from '../media/recorder-args.ts';
+import { segmentEnd, writePlaylist, type Playlist, type PlaylistSegment } from '../media/hls-playlist.ts';
+import type { RecordableSource } from '../media/recorder-args.ts';
+import type { Invoker } from '../invoke/invoker.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
+import { clearHandover, readHandover, requestHandover, type Handover, offerHandover } from './handover.ts';
+import { startRecorderRun, type RecordedSegment, type RecorderRun, type RunExit } from './recorder-run.ts';
 import { applyRetention } from './retention.ts';
 import { activePins, isPinned } from './segment-pins.ts';
-import { readPlaylist, recorderAlive, requireStream, stopRequested, writeStream } from './stream-store.ts';
+import { readPlaylist, readStream, recorderAlive, requireStream, shouldRecord, stopRequested, writeStream } from './stream-store.ts';
 
 export interface RecordOptions {
   store: ObjectStore;
@@ -23,9 +23,22 @@ export interface RecordOptions {
   /** This invocation's id: the recorder's lease owner. */
   owner: string;
   heartbeatTtlSec: number;
+  /**
+   * The spec's source as ffmpeg pulls it (a TRTC source resolved to its relay URL; a room mix with
+   * the users now in the room), or null when there is nothing to pull yet. Asked again while
+   * recording: a different answer restarts ffmpeg with it (a mix re-lays out on join and leave).
+   */
+  resolveSource(state: StreamState): RecordableSource | null | Promise<RecordableSource | null>;
   /** Aborts on terminate or deadline: the recorder finalises the current segment and returns. */
   signal?: AbortSignal;
-  /** How often to beat and look for a stop request. */
+  /** Epoch ms by which this invocation must return; with an invoker, the recorder hands over before it. */
+  deadline?: number;
+  invoker?: Invoker;
+  /** Start handing over this long before the deadline (default: a quarter of the run time, 10–60 s). */
+  handoverLeadMs?: number;
+  /** This invocation was started to take over from that owner (hand-over before its deadline). */
+  handoverFrom?: string;
+  /** How often to beat and look for stop, hand-over and source changes. */
   pollMs?: number;
 }
 
@@ -33,94 +46,92 @@ export interface RecordOutcome {
   state: StreamState['state'];
   segments: number;
   reason: string;
+  reconnects: number;
 }
 
+/** Smaller than this, a segment holds no media (PAT/PMT only). */
+const MIN_SEGMENT_BYTES = 1024;
+
+const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
+  const t = setTimeout(resolve, ms);
+  signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+});
+
 /**
- * Record one stream until stopped: ffmpeg cuts ~segmentSec MPEG-TS segments into a temp folder;
- * each finished segment is uploaded, then the rolling playlist is republished, then segments that
- * slid out of retention are deleted. stream.json carries state and a heartbeat; a stop request
- * (stop.json, written by the API) makes ffmpeg finish the current segment and exit cleanly.
+ * Record one stream until stopped, as the one writer of its playlist.
+ *
+ * A supervisor around ffmpeg runs (recorder-run.ts): each finished segment is uploaded, then the
+ * rolling playlist is republished, then segments that slid out of retention are deleted. A live
+ * source that drops or stalls is reconnected with backoff; the first segment after the gap carries
+ * a discontinuity and its own true start, so nothing papers over the gap. A source gone longer than
+ * reconnectSec ends the stream as "ended". stream.json holds the lease (owner + heartbeat); a stop
+ * request (stop.json) finalises the current segment. Before the function's deadline the recorder
+ * starts its successor, which records in parallel and publishes from where this one stops.
  */
 export async function recordStream(o: RecordOptions): Promise<RecordOutcome> {
   const log = o.log.child({ streamId: o.streamId, owner: o.owner });
   let state = await requireStream(o.store, o.streamId);
-  if (state.owner && state.owner !== o.owner && recorderAlive(state, o.heartbeatTtlSec)) {
+  const takingOver = Boolean(o.handoverFrom);
+  if (state.owner && state.owner !== o.owner && state.owner !== o.handoverFrom && recorderAlive(state, o.heartbeatTtlSec)) {
     throw new AppError('STREAM_ACTIVE', `stream ${o.streamId} is already being recorded by ${state.owner}`);
   }
   if (await stopRequested(o.store, o.streamId)) {
-    state = { ...state, state: 'stopped', stoppedAt: new Date().toISOString() };
-    await writeStream(o.store, state);
-    return { state: 'stopped', segments: 0, reason: 'stop requested before start' };
+    if (!takingOver) await writeStream(o.store, { ...state, state: 'stopped', stoppedAt: new Date().toISOString(), owner: undefined });
+    return { state: 'stopped', segments: 0, reason: 'stop requested before start', reconnects: 0 };
   }
-
+  const live = isLiveSource(state.spec.source);
   const spec = state.spec;
-  let playlist: Playlist = await readPlaylist(o.store, o.streamId);
-  const resuming = playlist.segments.length > 0;
-  let nextSeq = resuming ? playlist.segments[playlist.segments.length - 1]!.seq + 1 : 0;
-  playlist = { ...playlist, ended: false };
 
-  // State writes are serialised: heartbeats and segment updates never overwrite each other.
+  // The lease: a successor holds none until its predecessor hands it over (or dies).
+  let leased = false;
   let writes: Promise<void> = Promise.resolve();
   const update = (patch: Partial<StreamState>) => {
     state = { ...state, ...patch };
+    if (!leased) return writes;
     const snapshot = state;
     writes = writes.then(() => writeStream(o.store, snapshot)).catch((err) => log.error('stream.state_write_failed', { error: err }));
     return writes;
   };
 
-  const now = new Date().toISOString();
-  await update({
-    state: 'recording', owner: o.owner, startedAt: now, heartbeatAt: now, error: undefined, stoppedAt: undefined,
-    restarts: resuming ? state.restarts + 1 : state.restarts,
-  });
+  let playlist: Playlist = { segments: [], discontinuitySequence: 0, ended: false };
+  let nextSeq = 0;
+  /** The next published segment follows a gap (a new ffmpeg run). */
+  let gapBefore = false;
+  const takeLease = async (patch: Partial<StreamState>) => {
+    playlist = { ...(await readPlaylist(o.store, o.streamId)), ended: false };
+    nextSeq = playlist.segments.length ? playlist.segments[playlist.segments.length - 1]!.seq + 1 : 0;
+    gapBefore = playlist.segments.length > 0;
+    leased = true;
+    const now = new Date().toISOString();
+    await update({ state: 'recording', owner: o.owner, heartbeatAt: now, error: undefined, stoppedAt: undefined, ...patch });
+  };
+  if (!takingOver) {
+    const resuming = (await readPlaylist(o.store, o.streamId)).segments.length > 0;
+    await takeLease({ startedAt: new Date().toISOString(), restarts: resuming ? state.restarts + 1 : state.restarts });
+  }
 
   const tmp = await mkdtemp(path.join(os.tmpdir(), `hl-rec-${o.streamId}-`));
-  const t0 = Date.now();
-  const args = recorderArgs({ source: spec.source, segmentSec: spec.segmentSec, outDir: tmp, clockEpochSec: t0 / 1000, fontFile: findFont() });
-  const child = spawn(resolveFfmpeg().ffmpeg, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  log.info('recorder.started', { pid: child.pid, source: spec.source.type, segmentSec: spec.segmentSec, resuming });
-
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-8000); });
-  child.stdin.on('error', () => {}); // ffmpeg may exit before reading 'q'
-
-  let stopReason = '';
-  const finish = (reason: string) => {
-    if (stopReason) return;
-    stopReason = reason;
-    log.info('recorder.stopping', { reason });
-    child.stdin.write('q');
-    child.stdin.end();
-    // A source that ignores 'q' (stuck input) still ends.
-    setTimeout(() => child.kill('SIGINT'), 5000).unref();
-    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-  };
-  const onAbort = () => finish('aborted');
-  o.signal?.addEventListener('abort', onAbort, { once: true });
-
-  let firstNew = true;
   let segments = 0;
+  let reconnects = 0;
   let chain: Promise<void> = Promise.resolve();
-  const publishSegment = async (line: string) => {
-    const [name, startStr, endStr] = line.split(',');
-    if (!name || !startStr || !endStr) return;
-    const file = path.join(tmp, path.basename(name));
-    const startSec = Number(startStr);
-    const durationSec = Math.max(0.001, Number(endStr) - startSec);
-    const start = new Date(t0 + Math.round(startSec * 1000));
+  /** Segments a successor recorded before it holds the lease. */
+  const pending: RecordedSegment[] = [];
+
+  const publishSegment = async (seg: RecordedSegment) => {
+    // ffmpeg stopped right after a cut leaves an empty or headers-only last segment: nothing to keep.
+    const size = (await stat(seg.file).catch(() => ({ size: 0 }))).size;
+    if (size < MIN_SEGMENT_BYTES || seg.durationSec < 0.05) {
+      log.debug('segment.skipped_empty', { file: seg.file, size, durationSec: seg.durationSec });
+      await unlink(seg.file).catch(() => {});
+      return;
+    }
     const seq = nextSeq++;
-    const key = segmentKey(o.streamId, start, seq);
-    await o.store.put(key, createReadStream(file), { contentType: 'video/mp2t' });
-    await unlink(file).catch(() => {});
-    const seg: PlaylistSegment = {
-      uri: `seg/${path.posix.basename(key)}`, seq, start, durationSec,
-      discontinuity: firstNew && playlist.segments.length > 0,
-    };
-    firstNew = false;
-    const { playlist: kept, expired } = applyRetention(
-      { ...playlist, segments: [...playlist.segments, seg] },
-      new Date(Date.now() - spec.retentionSec * 1000),
-    );
+    const key = segmentKey(o.streamId, seg.start, seq);
+    await o.store.put(key, createReadStream(seg.file), { contentType: 'video/mp2t' });
+    await unlink(seg.file).catch(() => {});
+    const entry: PlaylistSegment = { uri: `seg/${path.posix.basename(key)}`, seq, start: seg.start, durationSec: seg.durationSec, discontinuity: gapBefore && playlist.segments.length > 0 };
+    gapBefore = false;
+    const { playlist: kept, expired } = applyRetention({ ...playlist, segments: [...playlist.segments, entry] }, new Date(Date.now() - spec.retentionSec * 1000));
     playlist = kept;
     // Publish only after the segment exists; delete only after the playlist stops naming them.
     await o.store.put(playlistKey(o.streamId), writePlaylist(playlist), { contentType: 'application/vnd.apple.mpegurl' });
@@ -128,56 +139,196 @@ export async function recordStream(o: RecordOptions): Promise<RecordOutcome> {
       // Segments a pending or recent clip pinned stay; the watchdog deletes them once unpinned.
       const pins = await activePins(o.store, o.streamId);
       for (const e of expired) {
-        if (!isPinned({ start: e.start.getTime(), end: e.start.getTime() + e.durationSec * 1000 }, pins)) await o.store.delete(`streams/${o.streamId}/${e.uri}`);
+        if (!isPinned({ start: e.start.getTime(), end: segmentEnd(e).getTime() }, pins)) await o.store.delete(`streams/${o.streamId}/${e.uri}`);
       }
     }
     segments++;
-    await update({ segmentCount: state.segmentCount + 1, lastSegmentEnd: new Date(start.getTime() + durationSec * 1000).toISOString(), heartbeatAt: new Date().toISOString() });
-    log.debug('segment.published', { key, seq, durationSec, expired: expired.length });
-  };
-  const lines = readline.createInterface({ input: child.stdout });
-  lines.on('line', (line) => {
-    chain = chain.then(() => publishSegment(line)).catch((err) => {
-      log.error('segment.publish_failed', { line, error: err });
-      finish('publish failed');
+    const end = segmentEnd(entry);
+    await update({
+      segmentCount: state.segmentCount + 1, lastSegmentEnd: end.toISOString(), heartbeatAt: new Date().toISOString(),
+      maxSegmentSec: Math.max(state.maxSegmentSec ?? 0, Math.round(seg.durationSec * 1000) / 1000),
     });
-  });
+    log.debug('segment.published', { key, seq, durationSec: seg.durationSec, latencyMs: Date.now() - seg.closedAt, expired: expired.length });
+  };
 
+  let stopReason = '';
+  let run: RecorderRun | undefined;
+  let handingOver: Handover | undefined;
+  let handoverAsked = false;
+  const finishAll = (reason: string) => {
+    if (!stopReason) { stopReason = reason; log.info('recorder.stopping', { reason }); }
+    run?.finish(reason);
+  };
+  const onAbort = () => finishAll('aborted');
+  if (o.signal?.aborted) onAbort();
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const onSegment = (seg: RecordedSegment) => {
+    chain = chain.then(async () => {
+      if (handingOver) { await unlink(seg.file).catch(() => {}); return; } // the successor has it
+      if (!leased) {
+        pending.push(seg);
+        if (pending.length === 1) await offerHandover(o.store, o.streamId, { from: o.handoverFrom!, to: o.owner, coversFrom: seg.start.toISOString() });
+        return;
+      }
+      await publishSegment(seg);
+    }).catch((err) => {
+      log.error('segment.publish_failed', { file: seg.file, error: err });
+      finishAll('publish failed');
+    });
+  };
+
+  /** Successor: the predecessor stopped (or died): publish what it did not cover, then go on as the owner. */
+  const takeOver = async () => {
+    await takeLease({ handovers: (state.handovers ?? 0) + 1 });
+    const lastEnd = playlist.segments.length ? segmentEnd(playlist.segments[playlist.segments.length - 1]!).getTime() : 0;
+    gapBefore = playlist.segments.length > 0;
+    let dropped = 0;
+    for (const seg of pending.splice(0)) {
+      // Keep a segment when most of it lies after what the predecessor published.
+      if (seg.start.getTime() + (seg.durationSec * 1000) / 2 > lastEnd) await publishSegment(seg);
+      else { dropped++; await unlink(seg.file).catch(() => {}); }
+    }
+    await clearHandover(o.store, o.streamId);
+    log.info('recorder.took_over', { from: o.handoverFrom, dropped });
+  };
+
+  let polling = false;
+  /** The source the current run pulls (JSON), to notice when the answer changes. */
+  let runningSource = '';
+  let lastSourceCheck = 0;
+  let takingOverNow = false;
   const poll = setInterval(() => {
+    if (polling) return;
+    polling = true;
     void (async () => {
       try {
-        if (!stopReason && (await stopRequested(o.store, o.streamId))) finish('stop requested');
+        if (!stopReason && (await stopRequested(o.store, o.streamId))) finishAll('stop requested');
+        if (!leased) {
+          const current = await readStream(o.store, o.streamId);
+          if (!current || !shouldRecord(current)) { finishAll(`predecessor ${current?.state ?? 'gone'}`); return; }
+          const released = current.owner === o.owner || current.owner !== o.handoverFrom || !recorderAlive(current, o.heartbeatTtlSec);
+          if (released && !stopReason && !takingOverNow) { takingOverNow = true; chain = chain.then(takeOver); }
+          return;
+        }
+        const current = await readStream(o.store, o.streamId);
+        if (current?.owner && current.owner !== o.owner && !handingOver) {
+          // Someone else holds the stream now (a watchdog restart raced a hand-over): stop writing.
+          leased = false;
+          finishAll(`lease lost to ${current.owner}`);
+          return;
+        }
+        if (handoverAsked && !handingOver && !stopReason) {
+          const h = await readHandover(o.store, o.streamId);
+          if (h?.from === o.owner && h.to && h.coversFrom && state.lastSegmentEnd && Date.parse(h.coversFrom) <= Date.parse(state.lastSegmentEnd)) {
+            handingOver = h;
+            finishAll('handover');
+          }
+        }
+        if (live && !stopReason && Date.now() - lastSourceCheck >= 2000) {
+          lastSourceCheck = Date.now();
+          const next = JSON.stringify(await o.resolveSource(state));
+          if (next !== runningSource) run?.finish('relayout');
+        }
         await update({ heartbeatAt: new Date().toISOString() });
       } catch (err) {
         log.warn('recorder.poll_failed', { error: err });
+      } finally {
+        polling = false;
       }
     })();
   }, o.pollMs ?? 1000);
 
-  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
-    child.on('error', (error) => resolve({ code: null, signal: null, error }));
-    child.on('close', (code, signal) => resolve({ code, signal }));
-  });
-  clearInterval(poll);
-  o.signal?.removeEventListener('abort', onAbort);
-  lines.close();
-  await chain;
+  // Hand over before the deadline: start the successor early enough for it to connect and cut a segment.
+  let handoverTimer: NodeJS.Timeout | undefined;
+  if (o.deadline && o.invoker) {
+    const runMs = o.deadline - Date.now();
+    const lead = o.handoverLeadMs ?? Math.min(60_000, Math.max(10_000, runMs / 4));
+    handoverTimer = setTimeout(() => {
+      void (async () => {
+        if (stopReason || !leased) return;
+        handoverAsked = true;
+        await requestHandover(o.store, o.streamId, o.owner);
+        const { requestId } = await o.invoker!.invokeAsync('segmenter', { action: 'record', streamId: o.streamId, handoverFrom: o.owner });
+        log.info('recorder.handover_requested', { successor: requestId, deadline: new Date(o.deadline!).toISOString() });
+      })().catch((err) => log.error('recorder.handover_failed', { error: err }));
+    }, Math.max(0, runMs - lead));
+  }
 
-  const clean = Boolean(stopReason) || exit.code === 0;
-  playlist = { ...playlist, ended: true };
-  if (playlist.segments.length > 0 && clean) {
-    await o.store.put(playlistKey(o.streamId), writePlaylist(playlist), { contentType: 'application/vnd.apple.mpegurl' });
+  // The supervisor: one ffmpeg run after another until stopped, handed over, ended or failed.
+  let outcome: { state: StreamState['state']; reason: string; error?: StreamState['error'] } | undefined;
+  let lastData = Date.now();
+  let attempt = 0;
+  try {
+    while (!outcome) {
+      const source = await o.resolveSource(state);
+      runningSource = JSON.stringify(source);
+      const before = segments + pending.length;
+      let exit: RunExit = { code: null, signal: null, finishReason: '', stderrTail: 'nothing to record (no users in the room)' };
+      if (source && !stopReason) {
+        run = startRecorderRun({ source, segmentSec: spec.segmentSec, stallSec: spec.stallSec, dir: tmp, live, log, onSegment });
+        if (stopReason) run.finish(stopReason);
+        exit = await run.exited;
+        run = undefined;
+        await chain;
+        gapBefore = true;
+      }
+      const gotData = segments + pending.length > before;
+      if (gotData) { lastData = Date.now(); attempt = 0; }
+      if (handingOver) { outcome = { state: 'recording', reason: 'handed over' }; break; }
+      if (stopReason) { outcome = { state: 'stopped', reason: stopReason }; break; }
+      if (exit.finishReason === 'relayout') { log.info('recorder.relayout', {}); continue; }
+      const why = exit.spawnError ? `could not start ffmpeg: ${exit.spawnError.message}` : `ffmpeg exited (${exit.signal ?? `code ${exit.code}`})${exit.finishReason ? ` after ${exit.finishReason}` : ''}: ${exit.stderrTail}`;
+      if (!live) {
+        outcome = exit.code === 0 ? { state: 'stopped', reason: 'source ended' } : { state: 'failed', reason: 'ffmpeg failed', error: { code: 'FFMPEG_FAILED', message: why } };
+        break;
+      }
+      const goneMs = Date.now() - lastData;
+      if (goneMs > spec.reconnectSec * 1000 || exit.spawnError) {
+        outcome = { state: 'ended', reason: `source gone for ${Math.round(goneMs / 1000)} s`, error: { code: 'SOURCE_GONE', message: why } };
+        break;
+      }
+      reconnects++;
+      const delay = Math.min(5000, 500 * 2 ** attempt++) * (0.75 + Math.random() / 2);
+      log.warn('recorder.reconnecting', { attempt, delayMs: Math.round(delay), goneMs, why });
+      await update({ state: 'reconnecting', reconnects: (state.reconnects ?? 0) + 1, lastDropAt: state.lastDropAt && !gotData ? state.lastDropAt : new Date().toISOString() });
+      await sleep(delay, o.signal);
+      if (!stopReason && leased) await update({ state: 'recording' });
+    }
+  } finally {
+    clearInterval(poll);
+    if (handoverTimer) clearTimeout(handoverTimer);
+    o.signal?.removeEventListener('abort', onAbort);
+    await chain.catch(() => {});
+    await rm(tmp, { recursive: true, force: true });
   }
-  await rm(tmp, { recursive: true, force: true });
+
+  if (!leased) {
+    // A successor that never took over leaves everything to its predecessor.
+    log.info('recorder.handover_abandoned', { reason: outcome.reason, discarded: pending.length });
+    return { state: outcome.state, segments: 0, reason: outcome.reason, reconnects };
+  }
   const end = new Date().toISOString();
-  if (clean) {
-    await update({ state: 'stopped', stoppedAt: end, heartbeatAt: end, owner: undefined });
-    log.info('recorder.stopped', { reason: stopReason || 'source ended', segments });
-  } else {
-    const message = exit.error ? `could not start ffmpeg: ${exit.error.message}` : `ffmpeg exited (${exit.signal ?? `code ${exit.code}`}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`;
-    await update({ state: 'failed', stoppedAt: end, heartbeatAt: end, owner: undefined, error: { code: 'FFMPEG_FAILED', message } });
-    log.error('recorder.failed', { message, segments });
+  if (handingOver) {
+    await update({ owner: handingOver.to, heartbeatAt: end, state: 'recording' });
+    await writes;
+    log.info('recorder.handed_over', { to: handingOver.to, segments });
+    return { state: 'recording', segments, reason: 'handed over', reconnects };
   }
+  const deadlineAbort = o.signal?.aborted && (o.signal.reason as AppError | undefined)?.code === 'DEADLINE_EXCEEDED';
+  if (deadlineAbort) {
+    // Out of time without a successor in place: release the lease; a waiting successor or the watchdog continues.
+    await update({ owner: undefined });
+    await writes;
+    log.warn('recorder.deadline_released', { segments });
+    return { state: 'recording', segments, reason: 'deadline', reconnects };
+  }
+  if (playlist.segments.length > 0 && outcome.state !== 'failed') {
+    await o.store.put(playlistKey(o.streamId), writePlaylist({ ...playlist, ended: true }), { contentType: 'application/vnd.apple.mpegurl' });
+  }
+  await update({ state: outcome.state, stoppedAt: end, heartbeatAt: end, owner: undefined, error: outcome.error });
   await writes;
-  return { state: state.state, segments, reason: stopReason || (clean ? 'source ended' : 'ffmpeg failed') };
+  if (outcome.state === 'failed') log.error('recorder.failed', { message: outcome.error?.message, segments });
+  else log.info('recorder.stopped', { state: outcome.state, reason: outcome.reason, segments, reconnects });
+  return { state: outcome.state, segments, reason: outcome.reason, reconnects };
 }

@@ -1,16 +1,16 @@
-import { existsSync, statSync } from 'node:fs';
 import { AppError } from '../domain/app-error.ts';
 import { parseWith, streamSpecSchema, type StreamState } from '../domain/schemas.ts';
 import { streamStopKey } from '../domain/store-keys.ts';
 import type { Invoker } from '../invoke/invoker.ts';
 import { putJson, type ObjectStore } from '../storage/object-store.ts';
+import { resolveSource, type SourcePolicy } from './resolve-source.ts';
 import { readStream, recorderAlive, requireStream, writeStream } from './stream-store.ts';
 
 export interface StreamControlDeps {
   store: ObjectStore;
   invoker: Invoker;
   heartbeatTtlSec: number;
-  allowLocalSources: boolean;
+  sourcePolicy: SourcePolicy;
 }
 
 /**
@@ -18,14 +18,10 @@ export interface StreamControlDeps {
  * (async). A stream whose recorder is alive is refused (one writer per stream); a stopped one
  * restarts and its playlist continues after a discontinuity.
  */
-export async function startStream(raw: unknown, d: StreamControlDeps): Promise<StreamState> {
+export async function startStream(raw: unknown, d: StreamControlDeps, opts: { internal?: boolean } = {}): Promise<StreamState> {
   const spec = parseWith(streamSpecSchema, raw, 'stream');
-  if (!d.allowLocalSources) {
-    throw new AppError('SOURCE_NOT_ALLOWED', `source type ${spec.source.type} is for local runs only (set HL_ALLOW_LOCAL_SOURCES=1 to allow it)`);
-  }
-  if (spec.source.type === 'file' && (!existsSync(spec.source.path) || !statSync(spec.source.path).isFile())) {
-    throw new AppError('VALIDATION_FAILED', `source.path ${spec.source.path} is not a readable file`);
-  }
+  if (spec.room && !opts.internal) throw new AppError('VALIDATION_FAILED', 'invalid stream: room is set by room recordings only');
+  resolveSource(spec.source, d.sourcePolicy);
   const existing = await readStream(d.store, spec.id);
   if (existing && recorderAlive(existing, d.heartbeatTtlSec)) {
     throw new AppError('STREAM_ACTIVE', `stream ${spec.id} is already ${existing.state}; stop it first`);

@@ -28,9 +28,12 @@ export async function stopRequested(store: ObjectStore, streamId: string): Promi
   return (await store.head(streamStopKey(streamId))) !== null;
 }
 
+/** States in which a recorder should be running. */
+export const shouldRecord = (s: StreamState) => s.state === 'recording' || s.state === 'starting' || s.state === 'reconnecting';
+
 /** A recorder is alive while its state says so and its heartbeat is fresh. */
 export function recorderAlive(s: StreamState, heartbeatTtlSec: number, now = Date.now()): boolean {
-  if (s.state !== 'recording' && s.state !== 'starting' && s.state !== 'stopping') return false;
+  if (!shouldRecord(s) && s.state !== 'stopping') return false;
   const beat = Date.parse(s.heartbeatAt ?? s.startedAt ?? s.createdAt);
   return now - beat <= heartbeatTtlSec * 1000;
 }

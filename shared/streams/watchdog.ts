@@ -5,7 +5,7 @@ import { writePlaylist } from '../media/hls-playlist.ts';
 import { listAll, type ObjectStore } from '../storage/object-store.ts';
 import { activePins, isPinned } from './segment-pins.ts';
 import { applyRetention } from './retention.ts';
-import { listStreams, readPlaylist, recorderAlive, writeStream } from './stream-store.ts';
+import { listStreams, readPlaylist, recorderAlive, shouldRecord, writeStream } from './stream-store.ts';
 
 export interface WatchdogReport {
   checked: number;
@@ -24,8 +24,7 @@ export async function runWatchdog(d: { store: ObjectStore; invoker: Invoker; log
   for (const s of await listStreams(d.store)) {
     report.checked++;
     const id = s.spec.id;
-    const shouldRecord = s.state === 'recording' || s.state === 'starting';
-    if (shouldRecord && !recorderAlive(s, d.heartbeatTtlSec, now)) {
+    if (shouldRecord(s) && !recorderAlive(s, d.heartbeatTtlSec, now)) {
       d.log.warn('watchdog.restart', { streamId: id, lastHeartbeat: s.heartbeatAt, owner: s.owner });
       await writeStream(d.store, { ...s, state: 'starting', owner: undefined, heartbeatAt: new Date(now).toISOString() });
       await d.invoker.invokeAsync('segmenter', { action: 'record', streamId: id });

@@ -1,14 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { recorderArgs, type RecorderArgsInput } from '../../shared/media/recorder-args.ts';
+import { networkInputArgs, recorderArgs, type RecordableSource, type RecorderArgsInput } from '../../shared/media/recorder-args.ts';
 import type { SourceSpec } from '../../shared/domain/schemas.ts';
 
-const testsrc = (over: Partial<Extract<SourceSpec, { type: 'testsrc' }>> = {}): SourceSpec =>
+type SourceSpec_ = RecordableSource;
+
+const testsrc = (over: Partial<Extract<SourceSpec, { type: 'testsrc' }>> = {}): SourceSpec_ =>
   ({ type: 'testsrc', width: 1280, height: 720, fps: 30, audio: true, clock: true, ...over });
-const file = (over: Partial<Extract<SourceSpec, { type: 'file' }>> = {}): SourceSpec =>
+const file = (over: Partial<Extract<SourceSpec, { type: 'file' }>> = {}): SourceSpec_ =>
   ({ type: 'file', path: '/media/my match\'s "final".mp4', loop: true, normalize: false, ...over });
 
-const input = (source: SourceSpec, over: Partial<RecorderArgsInput> = {}): RecorderArgsInput =>
+const input = (source: SourceSpec_, over: Partial<RecorderArgsInput> = {}): RecorderArgsInput =>
   ({ source, segmentSec: 2, outDir: '/tmp/rec out', clockEpochSec: 1_795_850_412.345, ...over });
 
 /** The value following a flag, or undefined. */
@@ -128,4 +130,36 @@ test('file source with normalize re-encodes', () => {
 test('pure: the same input gives the same arguments', () => {
   const i = input(testsrc(), { fontFile: '/f.ttf' });
   assert.deepEqual(recorderArgs(i), recorderArgs(i));
+});
+
+const url = (u: string, over: Partial<Extract<SourceSpec, { type: 'url' }>> = {}): SourceSpec_ =>
+  ({ type: 'url', url: u, media: 'av', normalize: false, ...over });
+
+test('rtmp: -rw_timeout (never -timeout, which means listen), no -re, stream copy of video and optional audio', () => {
+  const args = recorderArgs(input(url('rtmp://ingest.example.com/live/abc'), { stallSec: 7 }));
+  assert.equal(after(args, '-rw_timeout'), '7000000');
+  assert.ok(!args.includes('-timeout'));
+  assert.ok(!args.includes('-re'), 'a live pull is paced by the source');
+  assert.ok(args.indexOf('-rw_timeout') < args.indexOf('-i'), 'input options come before -i');
+  assert.equal(after(args, '-i'), 'rtmp://ingest.example.com/live/abc');
+  assert.deepEqual(allAfter(args, '-map'), ['0:v:0', '0:a:0?']);
+  assert.equal(after(args, '-c'), 'copy');
+});
+
+test('http(s) HLS/FLV: reconnect flags for streamed bodies plus -rw_timeout; srt gets none', () => {
+  const args = networkInputArgs('https://cdn.example.com/live/abc.flv', 10);
+  assert.equal(after(args, '-reconnect'), '1');
+  assert.equal(after(args, '-reconnect_streamed'), '1');
+  assert.equal(after(args, '-rw_timeout'), '10000000');
+  assert.deepEqual(networkInputArgs('srt://1.2.3.4:9000'), []);
+});
+
+test('media selects tracks: audio-only and video-only recordings map one track, normalize encodes only it', () => {
+  const a = recorderArgs(input(url('rtmp://h/live/a', { media: 'audio' })));
+  assert.deepEqual(allAfter(a, '-map'), ['0:a:0']);
+  const v = recorderArgs(input(url('rtmp://h/live/a', { media: 'video', normalize: true })));
+  assert.deepEqual(allAfter(v, '-map'), ['0:v:0']);
+  assert.equal(after(v, '-c:v'), 'libx264');
+  assert.equal(after(v, '-c:a'), undefined);
+  assert.equal(after(v, '-force_key_frames'), 'expr:gte(t,n_forced*2)');
 });

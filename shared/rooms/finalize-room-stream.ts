@@ -1,0 +1,94 @@
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { StreamState } from '../domain/schemas.ts';
+import { joinSegments } from '../media/join-segments.ts';
+import { segmentEnd, type PlaylistSegment } from '../media/hls-playlist.ts';
+import { runFfmpeg } from '../media/run-ffmpeg.ts';
+import type { Logger } from '../log/logger.ts';
+import { putJson, type ObjectStore } from '../storage/object-store.ts';
+import { segmentFiles } from '../clips/segment-files.ts';
+import { readPlaylist } from '../streams/stream-store.ts';
+import type { RecordingFile } from './room-schemas.ts';
+import { recordingFileEntryKey, recordingPrefix } from './room-store.ts';
+import { writeRoomManifest } from './room-manifest.ts';
+
+/** A gap shorter than this between segments is timestamp jitter, not a hole. */
+const GAP_MIN_MS = 250;
+
+/** Pure: split a playlist into continuous runs (a discontinuity starts a new one) and list the holes between segments. */
+export function planRuns(segments: PlaylistSegment[]): { runs: PlaylistSegment[][]; gaps: Array<{ start: string; end: string }> } {
+  const runs: PlaylistSegment[][] = [];
+  const gaps: Array<{ start: string; end: string }> = [];
+  segments.forEach((s, i) => {
+    const prev = segments[i - 1];
+    if (!prev || s.discontinuity) runs.push([s]);
+    else runs[runs.length - 1]!.push(s);
+    if (prev && s.start.getTime() - segmentEnd(prev).getTime() > GAP_MIN_MS) {
+      gaps.push({ start: segmentEnd(prev).toISOString(), end: s.start.toISOString() });
+    }
+  });
+  return { runs, gaps };
+}
+
+/**
+ * A room recording's stream has stopped: join all its segments into one file under
+ * rooms/<roomId>/<recordingId>/ (MP4 for A/V and video, M4A for audio), record the file entry with
+ * its wall-clock span and gaps, and rewrite the recording's manifest. Each continuous run is
+ * byte-joined (gapless); runs are then joined end to end, so a gap is skipped in the file and
+ * listed in the manifest. Idempotent: running it again rewrites the same objects.
+ */
+export async function finalizeRoomStream(store: ObjectStore, state: StreamState, log: Logger, signal?: AbortSignal): Promise<RecordingFile | null> {
+  const room = state.spec.room;
+  if (!room) return null;
+  const streamId = state.spec.id;
+  const playlist = await readPlaylist(store, streamId);
+  const format = room.track === 'audio' ? 'm4a' : 'mp4';
+  const name = `${room.userId ?? 'mix'}-${room.track}.${format}`;
+  const key = `${recordingPrefix(room.roomId, room.recordingId)}${name}`;
+  const work = await mkdtemp(path.join(os.tmpdir(), `hl-fin-${streamId.slice(0, 40)}-`));
+  try {
+    const { runs, gaps } = planRuns(playlist.segments);
+    const first = playlist.segments[0];
+    const last = playlist.segments[playlist.segments.length - 1];
+    const entry: RecordingFile = {
+      streamId, userId: room.userId, track: room.track, key, format,
+      start: first?.start.toISOString() ?? state.startedAt ?? state.createdAt,
+      end: last ? segmentEnd(last).toISOString() : state.stoppedAt ?? new Date().toISOString(),
+      durationSec: 0, sizeBytes: 0, gaps,
+    };
+    if (runs.length > 0) try {
+      const pieces: string[] = [];
+      for (const [i, run] of runs.entries()) {
+        const files = await segmentFiles(store, streamId, run.map((s) => s.uri), work, signal);
+        const out = path.join(work, `run-${i}.${format}`);
+        await joinSegments({ files, out, signal });
+        pieces.push(out);
+      }
+      let file = pieces[0]!;
+      if (pieces.length > 1) {
+        const list = path.join(work, 'runs.txt');
+        await writeFile(list, pieces.map((p) => `file '${p}'`).join('\n') + '\n');
+        file = path.join(work, `joined.${format}`);
+        await runFfmpeg(['-hide_banner', '-loglevel', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', list, '-map', '0', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', file], { signal, what: 'join runs' });
+      }
+      entry.sizeBytes = (await stat(file)).size;
+      entry.durationSec = Math.round(playlist.segments.reduce((a, s) => a + s.durationSec, 0) * 1000) / 1000;
+      await store.putFile(key, file, { contentType: format === 'm4a' ? 'audio/mp4' : 'video/mp4' });
+    } catch (err) {
+      // The manifest still completes; the entry says what went wrong.
+      if (signal?.aborted) throw err;
+      entry.key = '';
+      entry.error = { code: (err as { code?: string }).code ?? 'FFMPEG_FAILED', message: (err as Error).message };
+      log.error('room.finalize_failed', { streamId, error: err });
+    } else {
+      entry.key = '';
+    }
+    await putJson(store, recordingFileEntryKey(room.roomId, room.recordingId, streamId), entry);
+    log.info('room.stream_finalized', { streamId, key: entry.key, runs: runs.length, gaps: gaps.length, sizeBytes: entry.sizeBytes });
+    await writeRoomManifest(store, room.roomId, room.recordingId);
+    return entry;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
