@@ -34,6 +34,8 @@ export interface LocalRuntimeOptions {
   watchMs?: number;
   /** Which trigger sources run (all by default); a one-off invocation needs none of them. */
   services?: { triggers?: boolean; timers?: boolean };
+  /** Per-function time limits in seconds, replacing serverless.yml's (to exercise deadlines and hand-over). */
+  timeoutSec?: Record<string, number>;
 }
 
 export interface LocalRuntime {
@@ -91,7 +93,7 @@ export async function startLocalRuntime(o: LocalRuntimeOptions = {}): Promise<Lo
 
   const functions: LocalFunction[] = [];
   for (const f of manifest.functions) {
-    functions.push({ name: f.name, handler: await importHandler(f.src, f.handler), timeoutSec: f.timeoutSec, memoryMb: f.memoryMb, asyncRun: f.asyncRun });
+    functions.push({ name: f.name, handler: await importHandler(f.src, f.handler), timeoutSec: o.timeoutSec?.[f.name] ?? f.timeoutSec, memoryMb: f.memoryMb, asyncRun: f.asyncRun });
   }
   let deps!: Deps;
   const invoker = new LocalInvoker(functions, { concurrency: config.concurrency, log, wrap: (signal, run) => runInScope(deps, signal, run) });

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ApiClient } from '../../cli/api-client.ts';
-import { startLocalRuntime, type LocalRuntime } from '../../local/local-runtime.ts';
+import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../local/local-runtime.ts';
 import { createLogger } from '../../shared/log/logger.ts';
 import { listAll } from '../../shared/storage/object-store.ts';
 
@@ -14,10 +14,10 @@ export interface TestRuntime {
 }
 
 /** A real local runtime on a loopback port with its own temp data folder. */
-export async function startTestRuntime(config: Record<string, unknown> = {}): Promise<TestRuntime> {
+export async function startTestRuntime(config: Record<string, unknown> = {}, opts: Pick<LocalRuntimeOptions, 'timeoutSec'> = {}): Promise<TestRuntime> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'hl-test-'));
   const rt = await startLocalRuntime({
-    dataDir, port: 0, host: '127.0.0.1', watchMs: 200,
+    dataDir, port: 0, host: '127.0.0.1', watchMs: 200, ...opts,
     config: { secret: 'test-secret-' + path.basename(dataDir), heartbeatTtlSec: 8, postRollWaitSec: 8, ...config },
     log: createLogger({ level: (process.env.HL_TEST_LOG as 'info' | undefined) ?? 'silent' }),
   });
