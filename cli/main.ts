@@ -7,7 +7,9 @@ import { bar, createProgress } from './progress.ts';
 const USAGE = `usage: npm run cli -- <command> [options]
 
 commands:
-  record start <streamId> [--file PATH] [--size 1280x720] [--fps 30] [--retention 600] [--segment 2]
+  record start <streamId> [--source URL [--media av|audio|video] [--normalize]] [--file PATH]
+               [--size 1280x720] [--fps 30] [--retention 600] [--segment 2] [--reconnect 60]
+      (--source takes rtmp://, rtmps://, srt://, http(s):// HLS or FLV; without it a test pattern)
   record stop <streamId> [--wait]
   record list
   clip --stream <streamId> [--before 20] [--after 0] [--at ISO] [--id ID] [--wait]
@@ -15,6 +17,12 @@ commands:
        [--crf N] [--preset P] [--max-bitrate KBPS] [--parts K | --part-sec S] [--callback URL]
   status <highlightId>
   cancel <highlightId>
+  room join <roomId> <userId> --source URL      a user joined with their stream
+  room leave <roomId> <userId>
+  room record <roomId> --mode single|mixed [--media av|audio|video] [--separate-av]
+              [--users a,b,c] [--canvas 1280x720] [--fps 30] [--id ID] [--segment 2]
+  room stop <roomId> <recordingId> [--wait]      stop; --wait until the files and manifest are written
+  room status <roomId> [recordingId]
 
 options:
   --url URL     API base URL (default $HL_URL or http://127.0.0.1:8787)
@@ -38,6 +46,8 @@ async function main(argv: string[]): Promise<number> {
       mode: { type: 'string' }, profile: { type: 'string' }, fit: { type: 'string' }, crf: { type: 'string' },
       preset: { type: 'string' }, 'max-bitrate': { type: 'string' }, parts: { type: 'string' }, 'part-sec': { type: 'string' },
       callback: { type: 'string' },
+      source: { type: 'string' }, media: { type: 'string' }, normalize: { type: 'boolean', default: false }, reconnect: { type: 'string' },
+      'separate-av': { type: 'boolean', default: false }, users: { type: 'string' }, canvas: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -60,10 +70,14 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'record' && sub === 'start') {
     if (!arg) throw new UsageError('record start needs a stream id');
     const [w, h] = (v.size ?? '').split('x').map(Number);
-    const source = v.file
-      ? { type: 'file', path: path.resolve(v.file) }
-      : { type: 'testsrc', width: w, height: h, fps: num(v.fps, 'fps') };
-    const { body } = await client.request('POST', '/v1/streams', { id: arg, source, retentionSec: num(v.retention, 'retention'), segmentSec: num(v.segment, 'segment') });
+    const source = v.source
+      ? { type: 'url', url: v.source, media: v.media, normalize: v.normalize }
+      : v.file
+        ? { type: 'file', path: path.resolve(v.file) }
+        : { type: 'testsrc', width: w, height: h, fps: num(v.fps, 'fps') };
+    const { body } = await client.request('POST', '/v1/streams', {
+      id: arg, source, retentionSec: num(v.retention, 'retention'), segmentSec: num(v.segment, 'segment'), reconnectSec: num(v.reconnect, 'reconnect'),
+    });
     progress.update(`starting ${arg}…`);
     const deadline = Date.now() + 20_000;
     let s = body;
@@ -135,7 +149,65 @@ async function main(argv: string[]): Promise<number> {
     out(j, `${j.id}: ${j.status} ${j.progress.phase} ${bar(j.progress.done, j.progress.total)}${j.result ? ` ${j.result.url}` : ''}${j.error ? ` ${j.error.code}: ${j.error.message}` : ''}`);
     return j.status === 'failed' ? 1 : 0;
   }
+  if (cmd === 'room') return roomCommand(client, pos.slice(1), v, out, num, progress);
   throw new UsageError(`unknown command: ${pos.join(' ')}`);
+}
+
+type Out = (value: unknown, text: string) => void;
+type Num = (s: string | undefined, name: string) => number | undefined;
+
+async function roomCommand(client: ApiClient, [sub, roomId, arg]: string[], v: Record<string, any>, out: Out, num: Num, progress: ReturnType<typeof createProgress>): Promise<number> {
+  if (!roomId) throw new UsageError(`room ${sub ?? ''} needs a room id`);
+  const room = `/v1/rooms/${encodeURIComponent(roomId)}`;
+  if (sub === 'join') {
+    if (!arg || !v.source) throw new UsageError('room join needs <roomId> <userId> --source URL');
+    const { body } = await client.request('PUT', `${room}/users/${encodeURIComponent(arg)}`, { url: v.source });
+    out(body, `${arg} joined ${roomId}${body.started.length ? `; recording ${body.started.join(', ')}` : ''}`);
+    return 0;
+  }
+  if (sub === 'leave') {
+    if (!arg) throw new UsageError('room leave needs <roomId> <userId>');
+    const { body } = await client.request('DELETE', `${room}/users/${encodeURIComponent(arg)}`);
+    out(body, `${arg} left ${roomId}${body.stopped.length ? `; stopped ${body.stopped.join(', ')}` : ''}`);
+    return 0;
+  }
+  if (sub === 'record') {
+    if (!v.mode) throw new UsageError('room record needs --mode single|mixed');
+    let canvas: unknown;
+    if (v.canvas) {
+      const [width, height] = String(v.canvas).split('x').map(Number);
+      canvas = { width, height, fps: num(v.fps, 'fps') };
+    }
+    const body = {
+      id: v.id, mode: v.mode, media: v.media, separateAV: v['separate-av'] || undefined,
+      userIds: v.users ? String(v.users).split(',').map((u) => u.trim()).filter(Boolean) : undefined,
+      canvas, segmentSec: num(v.segment, 'segment'),
+    };
+    const { body: r } = await client.request('POST', `${room}/recordings`, Object.fromEntries(Object.entries(body).filter(([, x]) => x !== undefined)));
+    out(r, `recording ${r.id} in ${roomId} (${r.mode}, ${r.media}): ${r.streams.length} stream(s)${r.streams.length ? ` ${r.streams.map((s: any) => s.streamId).join(', ')}` : ''}`);
+    return 0;
+  }
+  if (sub === 'stop') {
+    if (!arg) throw new UsageError('room stop needs <roomId> <recordingId>');
+    await client.request('DELETE', `${room}/recordings/${encodeURIComponent(arg)}`);
+    let { body: r } = await client.request('GET', `${room}/recordings/${encodeURIComponent(arg)}`);
+    while (v.wait && r.state !== 'stopped') {
+      progress.update(`${arg}: ${r.state}, ${r.manifest?.files.length ?? 0}/${r.streams.length} files`);
+      await new Promise((res) => setTimeout(res, 500));
+      r = (await client.request('GET', `${room}/recordings/${encodeURIComponent(arg)}`)).body;
+    }
+    progress.done();
+    out(r, `${arg}: ${r.state}${r.manifest ? `\n${r.manifest.files.map((f: any) => `  ${f.userId ?? 'mix'} ${f.track}: ${f.key || f.error?.message} (${f.durationSec}s, ${f.gaps.length} gaps)`).join('\n')}` : ''}`);
+    return 0;
+  }
+  if (sub === 'status') {
+    const { body } = await client.request('GET', arg ? `${room}/recordings/${encodeURIComponent(arg)}` : room);
+    out(body, arg
+      ? `${body.id}: ${body.state} (${body.mode}, ${body.media})\n${body.streams.map((s: any) => `  ${s.streamId}\t${s.state}`).join('\n')}`
+      : `${roomId}: users ${body.users.map((u: any) => u.userId).join(', ') || '(none)'}; recordings ${body.recordings.map((r: any) => `${r.id}=${r.state}`).join(', ') || '(none)'}`);
+    return 0;
+  }
+  throw new UsageError(`unknown room command: ${sub ?? ''}`);
 }
 
 main(process.argv.slice(2)).then(

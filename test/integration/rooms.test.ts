@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApiError } from '../../cli/api-client.ts';
 import { parsePlaylist } from '../../shared/media/hls-playlist.ts';
@@ -167,5 +169,35 @@ describe('room recording: single-stream, mixed-stream and targeted users from a 
     const roomTag = await call('POST', '/v1/streams', { id: 'sneaky', source: { type: 'url', url: rtmp.url('x') }, room: { roomId: ROOM, recordingId: 'sep', track: 'av' } });
     assert.equal(roomTag.status, 422, 'only room recordings tag streams with a room');
     assert.deepEqual(await snapshotStore(t), before, 'nothing was written');
+  });
+
+  it('works through the CLI: record an RTMP stream, join a user, record the room, stop and get the files', async () => {
+    const env = { ...process.env, HL_SECRET: t.rt.config.secret };
+    const cli = (...args: string[]) => new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args, '--url', t.rt.url], { cwd: path.resolve(import.meta.dirname, '../..'), env, encoding: 'utf8' },
+        (err, stdout, stderr) => resolve({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+    });
+    const rec = await cli('record', 'start', 'cli-rtmp', '--source', rtmp.url(`${ROOM}_alice`), '--segment', '1', '--json');
+    assert.equal(rec.status, 0, rec.stderr);
+    const stream = JSON.parse(rec.stdout);
+    assert.equal(stream.source, 'url');
+    assert.ok(stream.available.segments >= 1, 'record start waits for the first segment');
+    const join = await cli('room', 'join', 'cliroom', 'dave', '--source', rtmp.url(`${ROOM}_bob`), '--json');
+    assert.equal(join.status, 0, join.stderr);
+    const start = await cli('room', 'record', 'cliroom', '--mode', 'single', '--users', 'dave', '--id', 'clirec', '--segment', '1', '--json');
+    assert.equal(start.status, 0, start.stderr);
+    assert.deepEqual(JSON.parse(start.stdout).streams.map((s: { userId: string }) => s.userId), ['dave']);
+    await waitFor('dave recorded', async () => (await get('/v1/streams/clirec-av-dave')).available?.segments >= 2, 20_000, 300);
+    const stop = await cli('room', 'stop', 'cliroom', 'clirec', '--wait', '--json');
+    assert.equal(stop.status, 0, stop.stderr);
+    const done = JSON.parse(stop.stdout);
+    assert.equal(done.state, 'stopped');
+    assert.equal(done.manifest.files.length, 1);
+    assert.equal(done.manifest.files[0].userId, 'dave');
+    const bad = await cli('room', 'record', 'cliroom');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--mode/);
+    const stopStream = await cli('record', 'stop', 'cli-rtmp', '--wait', '--json');
+    assert.equal(JSON.parse(stopStream.stdout).state, 'stopped');
   });
 });
