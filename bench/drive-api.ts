@@ -22,9 +22,10 @@ export interface BenchRuntime {
  */
 export async function startBenchRuntime(dataDir: string): Promise<BenchRuntime> {
   const logs: LogLine[] = [];
-  const keep = new Set(['fanout.plan', 'part.encoded', 'clip.succeeded', 'clip.failed', 'fanout.part_retry', 'handler.failed', 'invoke.failed', 'clip.postroll_incomplete']);
+  const keep = new Set(['fanout.plan', 'part.encoded', 'clip.succeeded', 'clip.failed', 'fanout.part_retry', 'handler.failed', 'invoke.failed', 'clip.postroll_incomplete', 'segment.published', 'recorder.run_started']);
   const log = createLogger({
-    level: 'info',
+    // debug: segment.published carries the segment-to-playlist latency (the record section).
+    level: 'debug',
     sink: (line) => {
       try {
         const rec = JSON.parse(line) as { t: string; level: string; msg: string };

@@ -10,6 +10,7 @@ import { generateRecording, loadRecording, type Recording } from './generate-rec
 import { measureCopy } from './measure-copy.ts';
 import { measureMemory } from './measure-memory.ts';
 import { measurePrecise } from './measure-precise.ts';
+import { measureRecording } from './measure-recording.ts';
 import { measureTranscode } from './measure-transcode.ts';
 import { machineInfo, parseOptions, wants, type BenchOptions } from './options.ts';
 import { Report } from './report.ts';
@@ -62,17 +63,20 @@ export async function runBench(): Promise<number> {
   let exit = 0;
   let b: Awaited<ReturnType<typeof startBenchRuntime>> | undefined;
   try {
-    const main = await source(opts, srcRoot, 'main', report, log);
+    const needsMain = ['copy', 'precise', 'transcode', 'model'].some((x) => wants(opts, x));
+    const main = needsMain ? await source(opts, srcRoot, 'main', report, log) : undefined;
     const mem = wants(opts, 'memory') ? await source(opts, srcRoot, 'mem', report, log) : undefined;
     b = await startBenchRuntime(dataDir);
     log(`runtime on ${b.rt.url} (concurrency ${b.rt.config.concurrency}, fan-out ${b.rt.config.fanoutConcurrency})`);
-    const ctx: BenchContext = { opts, plan, b, main, work, tag: 'b' + Date.now().toString(36), report, shared: {}, log };
+    // Sections that read ctx.main run only when needsMain made it.
+    const ctx: BenchContext = { opts, plan, b, main: main!, work, tag: 'b' + Date.now().toString(36), report, shared: {}, log };
     const sections: Array<[string, () => Promise<void>]> = [
       ['copy', () => measureCopy(ctx)],
       ['precise', () => measurePrecise(ctx)],
       ['transcode', () => measureTranscode(ctx)],
       ['model', () => cloudModel(ctx)],
       ['memory', () => measureMemory(ctx, mem!)],
+      ['record', () => measureRecording(ctx)],
     ];
     for (const [name, run] of sections) {
       if (!wants(opts, name)) continue;
@@ -106,7 +110,8 @@ export async function runBench(): Promise<number> {
     machine: { ...machine, loadAvgEnd: os.loadavg().map((l) => round(l, 2)) },
     ffmpeg, figures: report.figures, sections: report.sections, notes: report.notes, details: report.details,
   };
-  const base = opts.quick ? 'results-quick' : 'results';
+  // A partial run (--only) keeps its own files, so it never overwrites the full run's figures.
+  const base = `results${opts.quick ? '-quick' : ''}${opts.only ? `-${[...opts.only].sort().join('-')}` : ''}`;
   await writeFile(path.join(BENCH_DIR, `${base}.json`), JSON.stringify(results, null, 2) + '\n');
   await writeFile(path.join(BENCH_DIR, `${base}.md`), markdown(results, report));
   console.log('\n' + report.table() + '\n');

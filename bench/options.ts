@@ -8,7 +8,7 @@ export interface BenchOptions {
   /** Keep generated data here (else a temp dir removed at the end). */
   dataDir?: string;
   skipGenerate: boolean;
-  /** Sections to run (default all): source, copy, precise, transcode, model, memory. */
+  /** Sections to run (default all): copy, precise, transcode, model, memory, record. */
   only?: Set<string>;
   /** The exact command line, for the report. */
   command: string;
@@ -53,7 +53,7 @@ export const QUICK_PLAN: BenchPlan = {
   ks: [1, 3], profiles: ['720p', 'vertical'], reps: 1, pollMs: 15,
 };
 
-const SECTIONS = ['copy', 'precise', 'transcode', 'model', 'memory'];
+const SECTIONS = ['copy', 'precise', 'transcode', 'model', 'memory', 'record'];
 
 export function parseOptions(argv = process.argv.slice(2)): BenchOptions {
   const { values } = parseArgs({
@@ -71,11 +71,11 @@ export function parseOptions(argv = process.argv.slice(2)): BenchOptions {
   });
   if (values.help) {
     console.log([
-      'usage: npm run bench -- [--quick] [--data DIR] [--skip-generate] [--only copy,precise,transcode,model,memory]',
+      'usage: npm run bench -- [--quick] [--data DIR] [--skip-generate] [--only copy,precise,transcode,model,memory,record]',
       '  --quick          smoke run: 320x180, 6 s windows, K in {1,3}, 1 repetition (results-quick.{json,md})',
       '  --data DIR       keep the generated recordings and clips in DIR (default: a temp dir, removed at the end)',
       '  --skip-generate  DIR already holds the generated recordings (from an earlier run with --data DIR)',
-      '  --only LIST      run only these sections (model needs transcode)',
+      '  --only LIST      run only these sections (model needs transcode; record = concurrent RTMP recordings and a 4-user mix)',
       '  --ks 1,4,15      transcode: these part counts instead of the plan\'s',
       '  --profiles 720p  transcode: these profiles (720p, vertical)',
       '  --reps N         repetitions per measurement',
