@@ -55,7 +55,7 @@ function fitTile(i: number, t: Tile, fps: number, bg: string): string {
  * inputs' frames. That paces the mix by its live inputs and lets the graph end once every input
  * has ended; an endless `color` would keep producing frames at full speed after the last input
  * ends, forever. `eof_action=repeat` (with repeatlast) freezes an ended input's last frame instead
- * of stalling the others.
+ * of stalling the others. A final fps filter makes the timestamps constant-rate.
  */
 function videoGraph(tiles: Tile[], canvas: MixArgsInput['canvas'], bg: string): string[] {
   const { width, height, fps } = canvas;
@@ -64,9 +64,13 @@ function videoGraph(tiles: Tile[], canvas: MixArgsInput['canvas'], bg: string): 
   tiles.forEach((t, i) => parts.push(`${fitTile(i, t, fps, bg)}[t${i}]`));
   tiles.forEach((t, i) => {
     const main = i === 0 ? '[bg]' : `[c${i - 1}]`;
-    const out = i === tiles.length - 1 ? '[v]' : `[c${i}]`;
+    const out = i === tiles.length - 1 ? '[vm]' : `[c${i}]`;
     parts.push(`${main}[t${i}]overlay=x=${t.x}:y=${t.y}:eof_action=repeat:repeatlast=1:shortest=0${out}`);
   });
+  // The overlay chain emits a frame whenever any input brings one: under load (inputs arriving in
+  // bursts) two can share a timestamp, which the encoder then muxes as a repeated DTS. fps makes
+  // the output constant-rate and strictly increasing.
+  parts.push(`[vm]fps=${fps}[v]`);
   return parts;
 }
 

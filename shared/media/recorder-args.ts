@@ -88,12 +88,14 @@ export function recorderArgs(input: RecorderArgsInput): string[] {
     args.push(...encodeArgs(source.fps, segmentSec));
   } else if (source.type === 'url') {
     // -stats prints a progress line twice a second even at -loglevel error: the recorder's liveness signal.
-    args.push('-stats', ...networkInputArgs(source.url, input.stallSec), '-i', source.url, ...mediaMaps(source.media));
+    // Probing no longer than one segment: ffmpeg's default (~2 s of an FLV pull buffered before any
+    // output) would hold back the first segments' close reports and put their PDT late (recorder-run.ts).
+    args.push('-stats', ...networkInputArgs(source.url, input.stallSec), '-analyzeduration', String(segmentSec * 1_000_000), '-i', source.url, ...mediaMaps(source.media));
     if (source.normalize) args.push(...encodeArgs(undefined, segmentSec, source.media));
     else args.push('-c', 'copy');
   } else if (source.type === 'mix') {
     args.push('-stats', ...mixArgs({
-      inputs: source.inputs.map((i) => ({ url: i.url, inputArgs: networkInputArgs(i.url, input.stallSec) })),
+      inputs: source.inputs.map((i) => ({ url: i.url, inputArgs: [...networkInputArgs(i.url, input.stallSec), '-analyzeduration', String(segmentSec * 1_000_000)] })),
       media: source.media, canvas: source.canvas, segmentSec,
     }));
   } else {

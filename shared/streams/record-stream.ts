@@ -85,9 +85,12 @@ export async function recordStream(o: RecordOptions): Promise<RecordOutcome> {
   // The lease: a successor holds none until its predecessor hands it over (or dies).
   let leased = false;
   let writes: Promise<void> = Promise.resolve();
+  let lastWriteAt = 0;
+  const heartbeatEveryMs = Math.max(o.pollMs ?? 1000, Math.min(5000, (o.heartbeatTtlSec * 1000) / 4));
   const update = (patch: Partial<StreamState>) => {
     state = { ...state, ...patch };
     if (!leased) return writes;
+    lastWriteAt = Date.now();
     const snapshot = state;
     writes = writes.then(() => writeStream(o.store, snapshot)).catch((err) => log.error('stream.state_write_failed', { error: err }));
     return writes;
@@ -106,7 +109,9 @@ export async function recordStream(o: RecordOptions): Promise<RecordOutcome> {
     await update({ state: 'recording', owner: o.owner, heartbeatAt: now, error: undefined, stoppedAt: undefined, ...patch });
   };
   if (!takingOver) {
-    const resuming = (await readPlaylist(o.store, o.streamId)).segments.length > 0;
+    // A restart continues a playlist, or follows a recorder that had started (startedAt: a watchdog
+    // restart of one that died before its first segment); a fresh start (start-stream.ts) has neither.
+    const resuming = (await readPlaylist(o.store, o.streamId)).segments.length > 0 || Boolean(state.startedAt);
     await takeLease({ startedAt: new Date().toISOString(), restarts: resuming ? state.restarts + 1 : state.restarts });
   }
 
@@ -211,7 +216,9 @@ export async function recordStream(o: RecordOptions): Promise<RecordOutcome> {
           if (released && !stopReason && !takingOverNow) { takingOverNow = true; chain = chain.then(takeOver); }
           return;
         }
-        const current = await readStream(o.store, o.streamId);
+        // The lease: beat (and check nobody else holds it) a few times per TTL; a published segment beats too.
+        const beatDue = Date.now() - lastWriteAt >= heartbeatEveryMs;
+        const current = beatDue ? await readStream(o.store, o.streamId) : null;
         if (current?.owner && current.owner !== o.owner && !handingOver) {
           // Someone else holds the stream now (a watchdog restart raced a hand-over): stop writing.
           leased = false;
@@ -225,12 +232,12 @@ export async function recordStream(o: RecordOptions): Promise<RecordOutcome> {
             finishAll('handover');
           }
         }
-        if (live && !stopReason && Date.now() - lastSourceCheck >= 2000) {
+        if (spec.source.type === 'mix' && !stopReason && Date.now() - lastSourceCheck >= 2000) {
           lastSourceCheck = Date.now();
           const next = JSON.stringify(await o.resolveSource(state));
           if (next !== runningSource) run?.finish('relayout');
         }
-        await update({ heartbeatAt: new Date().toISOString() });
+        if (beatDue) await update({ heartbeatAt: new Date().toISOString() });
       } catch (err) {
         log.warn('recorder.poll_failed', { error: err });
       } finally {
@@ -268,7 +275,14 @@ export async function recordStream(o: RecordOptions): Promise<RecordOutcome> {
       if (source && !stopReason) {
         run = startRecorderRun({ source, segmentSec: spec.segmentSec, stallSec: spec.stallSec, dir: tmp, live, log, onSegment });
         if (stopReason) run.finish(stopReason);
+        // A reconnect attempt that is still waiting for data when the reconnect window closes ends there
+        // (a server may hold a puller waiting for its publisher much longer).
+        const thisRun = run;
+        const gone = live && attempt > 0
+          ? setTimeout(() => { if (segments + pending.length === before) thisRun.finish('gone'); }, Math.max(0, lastData + spec.reconnectSec * 1000 - Date.now()))
+          : undefined;
         exit = await run.exited;
+        if (gone) clearTimeout(gone);
         run = undefined;
         await chain;
         gapBefore = true;
@@ -284,7 +298,7 @@ export async function recordStream(o: RecordOptions): Promise<RecordOutcome> {
         break;
       }
       const goneMs = Date.now() - lastData;
-      if (goneMs > spec.reconnectSec * 1000 || exit.spawnError) {
+      if (goneMs >= spec.reconnectSec * 1000 || exit.finishReason === 'gone' || exit.spawnError) {
         outcome = { state: 'ended', reason: `source gone for ${Math.round(goneMs / 1000)} s`, error: { code: 'SOURCE_GONE', message: why } };
         break;
       }

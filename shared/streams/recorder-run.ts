@@ -79,8 +79,10 @@ export function startRecorderRun(o: RecorderRunOptions): RecorderRun {
     o.log.info('recorder.run_finishing', { reason, pid: child.pid });
     child.stdin.write('q');
     child.stdin.end();
-    // A source that ignores 'q' (stuck input) still ends.
-    timers.push(setTimeout(() => child.kill('SIGINT'), 5000), setTimeout(() => child.kill('SIGKILL'), 10_000));
+    // ffmpeg reads 'q' only between packets: one blocked on a silent input (stalled, or a reconnect
+    // still waiting for its publisher) has nothing worth finishing, so interrupt its I/O at once.
+    const stuck = reason === 'stalled' || reason === 'gone';
+    timers.push(setTimeout(() => child.kill('SIGINT'), stuck ? 0 : 5000), setTimeout(() => child.kill('SIGKILL'), stuck ? 3000 : 10_000));
   };
 
   let origin = o.live ? Number.POSITIVE_INFINITY : spawnedAt;
