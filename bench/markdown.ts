@@ -22,8 +22,10 @@ export function markdown(r: Results, report: Report): string {
   out.push(`- Command: \`${r.command}\` (from the repository root), started ${r.date}, took ${round(r.totalSec / 60, 1)} min.`);
   out.push(`- Machine: ${m.cpuCount} × ${m.cpuModel}, ${round(m.totalMemMB / 1024, 1)} GB RAM, ${m.platform}, Node ${m.node}; load average ${m.loadAvg.join(' / ')} at start, ${m.loadAvgEnd.join(' / ')} at the end (other work may have been running).`);
   out.push(`- ffmpeg: ${r.ffmpeg.version} (${r.ffmpeg.source}).`);
-  out.push(`- Source: ${p.size.width}x${p.size.height}@${p.fps} testsrc2 with a burnt-in binary frame index, H.264 x264 ${p.mainPreset} \`-tune zerolatency\` 3 Mbps (maxrate 3M, bufsize 6M), keyframe every 2 s, AAC 128k 48 kHz, 2 s MPEG-TS segments (segment muxer), ${p.recordSec} s; memory section: ${p.memRecordSec} s at x264 ${p.memPreset}. Published as the recorder would (segments, playlist with PROGRAM-DATE-TIME, stream.json 'stopped').`);
-  out.push(`- Driven through the signed HTTP API of the in-process local runtime (concurrency 2), polled every 15 ms; windows of ${p.windowSec} s inside the recording (no post-roll wait); ${p.reps} repetition(s), medians reported.`);
+  // The clip sections share one generated recording; a record-only run has none.
+  const clips = report.figures.some((f) => f.section !== 'record');
+  if (clips) out.push(`- Source: ${p.size.width}x${p.size.height}@${p.fps} testsrc2 with a burnt-in binary frame index, H.264 x264 ${p.mainPreset} \`-tune zerolatency\` 3 Mbps (maxrate 3M, bufsize 6M), keyframe every 2 s, AAC 128k 48 kHz, 2 s MPEG-TS segments (segment muxer), ${p.recordSec} s; memory section: ${p.memRecordSec} s at x264 ${p.memPreset}. Published as the recorder would (segments, playlist with PROGRAM-DATE-TIME, stream.json 'stopped').`);
+  if (clips) out.push(`- Driven through the signed HTTP API of the in-process local runtime (concurrency 2), polled every 15 ms; windows of ${p.windowSec} s inside the recording (no post-roll wait); ${p.reps} repetition(s), medians reported.`);
   out.push('');
   out.push(report.markdownTable(), '');
 
@@ -61,9 +63,9 @@ export function markdown(r: Results, report: Report): string {
 
   out.push('### Notes', '');
   for (const n of r.notes) out.push(`- ${n}`);
-  out.push('- Trigger → ready is measured on the client: from just before the signed POST to the poll that first sees `succeeded`; processMs is the server\'s `result.timings.processMs` (after post-roll coverage, until the result is recorded).');
-  out.push('- Baselines are single ffmpeg processes with `-threads` left to ffmpeg (auto); the copy/precise baseline re-encodes the window from the job\'s preview playlist (HLS demuxer, output seek) with libx264 veryfast and AAC 128k.');
-  out.push('- Frame accuracy is read from the binary frame index burnt into every source frame (16 bars, white = 1), decoded from the clip with `-vsync 0`. Each asked instant is placed on the source\'s frame grid by the recorder\'s own clock (segment PROGRAM-DATE-TIME = T0 + the segment muxer\'s start; frame position = segment\'s first frame + elapsed × fps); a frame-exact cut is at the frame boundary nearest each instant, so the asked frames are round(start) .. round(end) − 1 and the error is the distance from those, in frames.');
+  if (clips) out.push('- Trigger → ready is measured on the client: from just before the signed POST to the poll that first sees `succeeded`; processMs is the server\'s `result.timings.processMs` (after post-roll coverage, until the result is recorded).');
+  if (clips) out.push('- Baselines are single ffmpeg processes with `-threads` left to ffmpeg (auto); the copy/precise baseline re-encodes the window from the job\'s preview playlist (HLS demuxer, output seek) with libx264 veryfast and AAC 128k.');
+  if (clips) out.push('- Frame accuracy is read from the binary frame index burnt into every source frame (16 bars, white = 1), decoded from the clip with `-vsync 0`. Each asked instant is placed on the source\'s frame grid by the recorder\'s own clock (segment PROGRAM-DATE-TIME = T0 + the segment muxer\'s start; frame position = segment\'s first frame + elapsed × fps); a frame-exact cut is at the frame boundary nearest each instant, so the asked frames are round(start) .. round(end) − 1 and the error is the distance from those, in frames.');
   for (const f of report.figures.filter((x) => x.status === 'SKIP' || x.status === 'ERROR')) out.push(`- ${f.label}: ${f.note}`);
   out.push('');
   return out.join('\n');

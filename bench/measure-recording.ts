@@ -134,6 +134,9 @@ export async function measureRecording(ctx: BenchContext): Promise<void> {
       report.add({ id: `${S}.n${n}.memory`, section: S, label: `N=${n}: memory per recorder (ffmpeg RSS + node RSS growth / N)`, value: round(ours.rssPerRecorderMb + ours.nodeRssPerStreamMb, 1), unit: 'MB', note: `ffmpeg ${round(ours.rssPerRecorderMb, 1)} MB + node ${round(ours.nodeRssPerStreamMb, 1)} MB; bare ffmpeg ${round(base.rssPerRecorderMb, 1)} MB` });
     }
     await measureMix(ctx, rtmp, src, windowSec);
+    report.notes.push(
+      `record: each N runs N publishers looping a ${size.width}x${size.height}@30 ~3 Mbps H.264/AAC file into a local node-media-server by stream copy, then N recordings through the API (copy mode, 2 s segments), warmed to 2 segments, measured over ${windowSec} s; then the same N pulls by bare \`ffmpeg -c copy -f segment\` (the baseline: no upload, playlist, state or lease). CPU per stream = (recorder ffmpeg CPU from /proc + this node process's cpuUsage, which also holds the API and the bench's polling) / N / wall, as % of one core. Latency = the recorder's segment.published latencyMs: ffmpeg reported the segment closed → the segment is uploaded and the playlist naming it is written. Publishers and the RTMP server share the 2 cores.`,
+    );
   } finally {
     await rtmp.close();
   }

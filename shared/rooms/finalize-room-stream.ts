@@ -13,6 +13,16 @@ import type { RecordingFile } from './room-schemas.ts';
 import { recordingFileEntryKey, recordingPrefix } from './room-store.ts';
 import { writeRoomManifest } from './room-manifest.ts';
 
+/** Where the video of a (joined) input ends, from its last packet (stream copy, no decode). */
+async function videoEndSec(input: string, signal?: AbortSignal): Promise<number | undefined> {
+  const { stdout } = await runFfmpeg(['-hide_banner', '-loglevel', 'error', '-i', input, '-map', '0:v:0', '-c', 'copy', '-f', 'framecrc', '-'], { signal, what: 'video end' });
+  const tb = /^#tb 0: (\d+)\/(\d+)/m.exec(stdout);
+  const last = stdout.trim().split('\n').filter((l) => !l.startsWith('#')).at(-1);
+  const [, , pts, duration] = (last ?? '').split(',').map((x) => Number(x.trim()));
+  if (!tb || pts === undefined || duration === undefined || !Number.isFinite(pts + duration)) return undefined;
+  return ((pts + duration) * Number(tb[1])) / Number(tb[2]);
+}
+
 /** A gap shorter than this between segments is timestamp jitter, not a hole. */
 const GAP_MIN_MS = 250;
 
@@ -58,15 +68,24 @@ export async function finalizeRoomStream(store: ObjectStore, state: StreamState,
       durationSec: 0, sizeBytes: 0, gaps,
     };
     if (runs.length > 0) try {
-      const pieces: string[] = [];
-      for (const [i, run] of runs.entries()) {
-        const files = await segmentFiles(store, streamId, run.map((s) => s.uri), work, signal);
-        const out = path.join(work, `run-${i}.${format}`);
-        await joinSegments({ files, out, signal });
-        pieces.push(out);
-      }
-      let file = pieces[0]!;
-      if (pieces.length > 1) {
+      let file: string;
+      if (runs.length === 1) {
+        file = path.join(work, `joined.${format}`);
+        const files = await segmentFiles(store, streamId, runs[0]!.map((s) => s.uri), work, signal);
+        await joinSegments({ files, out: file, signal });
+      } else {
+        // Each run byte-joined into one MP4 piece, then the pieces end to end by the concat demuxer,
+        // which offsets each by its longest stream. A run's audio outlasts its video by up to a few
+        // hundred ms (ffmpeg stopped mid-GOP), which would push the next run's video off its frame
+        // grid (decoders then see repeated timestamps), so pieces with video end at the video's end.
+        const pieces: string[] = [];
+        for (const [i, run] of runs.entries()) {
+          const files = await segmentFiles(store, streamId, run.map((s) => s.uri), work, signal);
+          const out = path.join(work, `run-${i}.${format}`);
+          const videoEnd = room.track === 'audio' ? undefined : await videoEndSec(`concat:${files.join('|')}`, signal);
+          await joinSegments({ files, out, durationSec: videoEnd, signal });
+          pieces.push(out);
+        }
         const list = path.join(work, 'runs.txt');
         await writeFile(list, pieces.map((p) => `file '${p}'`).join('\n') + '\n');
         file = path.join(work, `joined.${format}`);

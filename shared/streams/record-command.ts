@@ -39,3 +39,11 @@ export async function runRecordCommand(cmd: RecordCommand, d: {
   }
   return outcome;
 }
+
+/** The segmenter's finalize command: join a stopped room-recording stream into its file (idempotent). */
+export async function runFinalizeCommand(cmd: { streamId: string }, d: { store: ObjectStore; log: Logger; signal: AbortSignal }): Promise<{ key: string } | null> {
+  const state = await readStream(d.store, cmd.streamId);
+  if (!state?.spec.room || shouldRecord(state)) return null;
+  const entry = await finalizeRoomStream(d.store, state, d.log, d.signal);
+  return entry && { key: entry.key };
+}

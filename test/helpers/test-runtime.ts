@@ -14,7 +14,7 @@ export interface TestRuntime {
 }
 
 /** A real local runtime on a loopback port with its own temp data folder. */
-export async function startTestRuntime(config: Record<string, unknown> = {}, opts: Pick<LocalRuntimeOptions, 'timeoutSec'> = {}): Promise<TestRuntime> {
+export async function startTestRuntime(config: Record<string, unknown> = {}, opts: Pick<LocalRuntimeOptions, 'timeoutSec' | 'services'> = {}): Promise<TestRuntime> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'hl-test-'));
   const rt = await startLocalRuntime({
     dataDir, port: 0, host: '127.0.0.1', watchMs: 200, ...opts,
@@ -26,7 +26,9 @@ export async function startTestRuntime(config: Record<string, unknown> = {}, opt
     rt, client, dataDir,
     async close() {
       await rt.stop();
-      await rm(dataDir, { recursive: true, force: true });
+      // HL_TEST_KEEP=1 keeps the data folder for a look after a failure.
+      if (process.env.HL_TEST_KEEP === '1') console.log(`# kept ${dataDir}`);
+      else await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

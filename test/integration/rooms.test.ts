@@ -4,6 +4,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApiError } from '../../cli/api-client.ts';
 import { parsePlaylist } from '../../shared/media/hls-playlist.ts';
+import { putJson } from '../../shared/storage/object-store.ts';
+import { makeTimerEvent } from '../../shared/triggers/timer-event.ts';
 import { inspectMedia } from '../../shared/media/inspect-media.ts';
 import { probeMedia } from '../../shared/media/probe-media.ts';
 import { decodeErrors } from '../helpers/media-checks.ts';
@@ -47,7 +49,8 @@ describe('room recording: single-stream, mixed-stream and targeted users from a 
     rtmp = await startRtmpServer();
     for (const u of USERS) publishers.set(u, publishTestStream(rtmp.url(`${ROOM}_${u}`), { width: 320, height: 180, fps: 15, gopSec: 1 }));
     await Promise.all([...publishers.values()].map((p) => p.firstFrameWallMs));
-    t = await startTestRuntime();
+    // No timers: the watchdog test below runs the timer's pass itself, deterministically.
+    t = await startTestRuntime({}, { services: { timers: false } });
     for (const u of USERS) {
       const { status, body } = await t.client.request('PUT', `/v1/rooms/${ROOM}/users/${u}`, { url: rtmp.url(`${ROOM}_${u}`) });
       assert.equal(status, 200, JSON.stringify(body));
@@ -93,14 +96,15 @@ describe('room recording: single-stream, mixed-stream and targeted users from a 
     assert.equal(left.status, 200);
     assert.equal(left.body.stopped.length, 3, `carol's audio, video and targeted recordings stop: ${JSON.stringify(left.body)}`);
     const leftAt = Date.now();
-    await waitFor('mix segments after the leave', async () => {
+    // The re-layout is marked in the playlist, and the mix goes on after it.
+    const relaid = await waitFor('re-laid-out mix segments', async () => {
       const s = await segmentsOf(mixStream);
-      return s.filter((x) => x.start.getTime() > leftAt + 1000).length >= 2;
+      const cut = s.findIndex((x) => x.discontinuity);
+      return cut >= 0 && s.length - cut >= 2 ? s[cut]! : null;
     }, 30_000, 300);
+    assert.ok(relaid.start.getTime() > leftAt - 1000, 'the discontinuity is the re-layout after the leave');
     const mixState = await get(`/v1/streams/${mixStream}`);
     assert.equal(mixState.state, 'recording', 'the mix continues with the rest');
-    const afterLeave = await segmentsOf(mixStream);
-    assert.ok(afterLeave.some((s) => s.discontinuity), 'the re-layout is marked in the playlist');
 
     await sleep(500);
     const [sep, mix, mixA, two] = await Promise.all(['sep', 'mix', 'mixaudio', 'two'].map(stopAndWait));
@@ -148,6 +152,26 @@ describe('room recording: single-stream, mixed-stream and targeted users from a 
 
     // targeted: only alice and carol.
     assert.deepEqual(two!.manifest.files.map((f: { userId: string }) => f.userId).sort(), ['alice', 'carol']);
+  });
+
+  it('the watchdog joins a stopped stream whose recorder could not (aborted), and completes the manifest', async () => {
+    const r = await get(recPath('two'));
+    assert.equal(r.state, 'stopped');
+    const lost = r.manifest.files.find((f: { userId: string }) => f.userId === 'alice');
+    // As if alice's recorder had been aborted before joining its file.
+    await t.rt.store.delete(lost.key);
+    await t.rt.store.delete(`rooms/${ROOM}/two/files/${lost.streamId}.json`);
+    const rec = JSON.parse((await t.rt.store.get(`rooms/${ROOM}/two/recording.json`)).toString());
+    await putJson(t.rt.store, `rooms/${ROOM}/two/recording.json`, { ...rec, state: 'stopping' });
+    assert.equal((await get(recPath('two'))).state, 'stopping', 'a file is missing: not stopped');
+    const report = await t.rt.deps.invoker.invokeSync<{ finalizing: string[] }>('segmenter', makeTimerEvent('watchdog'));
+    assert.deepEqual(report.finalizing, [lost.streamId]);
+    const again = await t.rt.deps.invoker.invokeSync<{ finalizing: string[] }>('segmenter', makeTimerEvent('watchdog'));
+    assert.deepEqual(again.finalizing, [], 'asked once, not on every tick');
+    const done = await waitFor('two stopped again', async () => { const x = await get(recPath('two')); return x.state === 'stopped' ? x : null; }, 20_000, 200);
+    const back = done.manifest.files.find((f: { userId: string }) => f.userId === 'alice');
+    assert.equal(back.key, lost.key);
+    assert.equal(await decodeErrors(t.rt.store.pathOf(back.key)), '');
   });
 
   it('refuses a mix over the user limit, unknown schemes and bad ids, writing nothing', async () => {
