@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { idSchema, parseWith } from '../../shared/domain/schemas.ts';
 import { defineHandler } from '../../shared/runtime/define-handler.ts';
 import { finalizeStragglers } from '../../shared/rooms/finalize-stragglers.ts';
-import { runFinalizeCommand, runRecordCommand } from '../../shared/streams/record-command.ts';
+import { runFinalizeCommand, runRecordCommand } from '../../shared/segmenter/record-command.ts';
 import { runWatchdog } from '../../shared/streams/watchdog.ts';
 import { isTimerEvent } from '../../shared/triggers/timer-event.ts';
 

@@ -4,9 +4,9 @@ import type { Logger } from '../log/logger.ts';
 import { finalizeRoomStream } from '../rooms/finalize-room-stream.ts';
 import { roomMixSource } from '../rooms/room-mix-source.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
-import { recordStream, type RecordOutcome } from './record-stream.ts';
-import { resolveSource, sourcePolicyFrom } from './resolve-source.ts';
-import { readStream, shouldRecord } from './stream-store.ts';
+import { recordStream, type RecordOutcome } from '../streams/record-stream.ts';
+import { resolveSource, sourcePolicyFrom } from '../streams/resolve-source.ts';
+import { readStream, shouldRecord } from '../streams/stream-store.ts';
 
 export interface RecordCommand {
   streamId: string;
