@@ -8,6 +8,8 @@ export function jobView(j: ClipJob) {
     statusUrl: `/v1/highlights/${j.id}`,
     streamId: j.streamId,
     mode: j.mode,
+    /** How it was asked for: api (webhook), trigger (a file in storage), schedule (a timer), direct. */
+    source: j.source,
     ...(j.transcode ? { transcode: j.transcode } : {}),
     requested: j.requested,
     progress: j.progress,

@@ -213,7 +213,7 @@ export interface ClipJob {
   result?: ClipResult;
   error?: { code: string; message: string };
   attempts: number;
-  source: 'api' | 'trigger' | 'direct';
+  source: 'api' | 'trigger' | 'direct' | 'schedule';
   /** The clipper invocation working on it (for cancel). */
   invocationId?: string;
   callbackUrl?: string;
