@@ -13,7 +13,8 @@ import { LocalInvoker, type LocalFunction } from '../shared/invoke/local-invoker
 import { createLogger, type Logger } from '../shared/log/logger.ts';
 import { runInScope, type Deps } from '../shared/runtime/deps.ts';
 import { LocalFsStore } from '../shared/storage/local-fs-store.ts';
-import { listAll } from '../shared/storage/object-store.ts';
+import { listAll, type ObjectStore } from '../shared/storage/object-store.ts';
+import { createStore } from '../shared/storage/create-store.ts';
 import type { ApiGatewayResponse } from '../shared/triggers/api-gateway-event.ts';
 import { toApiGatewayEvent } from '../shared/triggers/api-gateway-event.ts';
 import { makeCosEvent } from '../shared/triggers/cos-event.ts';
@@ -32,6 +33,8 @@ export interface LocalRuntimeOptions {
   log?: Logger;
   /** How often the trigger-folder watcher looks for new objects. */
   watchMs?: number;
+  /** The handlers' store (default: the data folder, or COS when HL_STORE=cos). */
+  store?: ObjectStore;
   /** Which trigger sources run (all by default); a one-off invocation needs none of them. */
   services?: { triggers?: boolean; timers?: boolean };
   /** Per-function time limits in seconds, replacing serverless.yml's (to exercise deadlines and hand-over). */
@@ -40,6 +43,7 @@ export interface LocalRuntimeOptions {
 
 export interface LocalRuntime {
   url: string;
+  /** The data folder's store (outputs of a local run; tests read files with pathOf). The handlers use deps.store. */
   store: LocalFsStore;
   config: Config;
   deps: Deps;
@@ -89,7 +93,9 @@ export async function startLocalRuntime(o: LocalRuntimeOptions = {}): Promise<Lo
   const config: Config = { ...base, secret };
   const log = o.log ?? createLogger();
   const manifest = await loadManifest(o.manifestPath ?? path.join(ROOT, 'serverless.yml'));
-  const store = new LocalFsStore({ root: config.dataDir });
+  // The data folder; the handlers' store is it unless a COS bucket is configured (HL_STORE=cos) or given.
+  const local = new LocalFsStore({ root: config.dataDir });
+  const store: ObjectStore = o.store ?? (config.store.kind === 'local' ? local : createStore(config.store, config.dataDir));
 
   const functions: LocalFunction[] = [];
   for (const f of manifest.functions) {
@@ -157,7 +163,7 @@ export async function startLocalRuntime(o: LocalRuntimeOptions = {}): Promise<Lo
   });
   const addr = server.address() as AddressInfo;
   const url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
-  store.publicBaseUrl = config.publicBaseUrl ?? `${url}/files`;
+  local.publicBaseUrl = config.publicBaseUrl ?? `${url}/files`;
 
   // COS triggers: poll the trigger prefix and send each new object as a COS event.
   const timers: NodeJS.Timeout[] = [];
@@ -203,7 +209,7 @@ export async function startLocalRuntime(o: LocalRuntimeOptions = {}): Promise<Lo
 
   log.info('runtime.started', { url, dataDir: config.dataDir, functions: manifest.functions.map((f) => f.name) });
   return {
-    url, store, config, deps, manifest,
+    url, store: local, config, deps, manifest,
     async stop() {
       for (const t of timers) clearInterval(t);
       await invoker.shutdown();

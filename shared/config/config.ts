@@ -35,7 +35,18 @@ export interface Config {
   trtcRelay?: { domain: string; protocol: 'flv' | 'rtmp'; app: string };
   /** Most users one mixed room recording composites. */
   maxMixUsers: number;
+  /** Where objects live: the local data folder (default) or a COS bucket (HL_STORE=cos, HL_COS_*). */
+  store: StoreConfig;
+  /** SCF: how functions find each other (deployed names are prefix + api|segmenter|clipper|transcoder). */
+  scf: { region?: string; namespace: string; functionPrefix: string; endpoint?: string; protocol: 'http://' | 'https://' };
 }
+
+export type StoreConfig =
+  | { kind: 'local' }
+  | {
+      kind: 'cos'; bucket: string; region: string; domain?: string; protocol?: 'http:' | 'https:';
+      secretId?: string; secretKey?: string; publicBaseUrl?: string; urlExpiresSec: number;
+    };
 
 function num(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {
   const raw = env[name];
@@ -45,6 +56,23 @@ function num(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, ma
     throw new AppError('BAD_REQUEST', `${name}=${raw} is not a number between ${min} and ${max}`);
   }
   return v;
+}
+
+function storeConfig(env: NodeJS.ProcessEnv): StoreConfig {
+  const kind = env.HL_STORE || 'local';
+  if (kind === 'local') return { kind };
+  if (kind !== 'cos') throw new AppError('BAD_REQUEST', `HL_STORE=${kind} must be local or cos`);
+  const bucket = env.HL_COS_BUCKET;
+  const region = env.HL_COS_REGION ?? env.TENCENTCLOUD_REGION;
+  if (!bucket || !region) throw new AppError('BAD_REQUEST', 'HL_STORE=cos needs HL_COS_BUCKET (<name>-<appid>) and HL_COS_REGION (or SCF\'s TENCENTCLOUD_REGION)');
+  const protocol = env.HL_COS_PROTOCOL;
+  if (protocol !== undefined && protocol !== 'http:' && protocol !== 'https:') throw new AppError('BAD_REQUEST', `HL_COS_PROTOCOL=${protocol} must be http: or https:`);
+  return {
+    kind, bucket, region, domain: env.HL_COS_DOMAIN || undefined, protocol,
+    secretId: env.HL_COS_SECRET_ID || undefined, secretKey: env.HL_COS_SECRET_KEY || undefined,
+    publicBaseUrl: env.HL_COS_PUBLIC_BASE_URL || undefined,
+    urlExpiresSec: num(env, 'HL_COS_URL_EXPIRES_SEC', 3600, 60, 7 * 24 * 3600),
+  };
 }
 
 function trtcRelay(env: NodeJS.ProcessEnv): Config['trtcRelay'] {
@@ -80,6 +108,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     callbackBaseDelayMs: num(env, 'HL_CALLBACK_BASE_DELAY_MS', 500, 10, 60_000),
     trtcRelay: trtcRelay(env),
     maxMixUsers: num(env, 'HL_MAX_MIX_USERS', 16, 1, 64),
+    store: storeConfig(env),
+    scf: {
+      region: env.TENCENTCLOUD_REGION || env.HL_SCF_REGION || undefined,
+      namespace: env.HL_SCF_NAMESPACE || 'default',
+      functionPrefix: env.HL_SCF_FUNCTION_PREFIX ?? '',
+      endpoint: env.HL_SCF_ENDPOINT || undefined,
+      protocol: env.HL_SCF_PROTOCOL === 'http://' ? 'http://' : 'https://',
+    },
     ...overrides,
   };
   return cfg;

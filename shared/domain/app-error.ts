@@ -31,6 +31,8 @@ export const errorStatus = {
   DEADLINE_EXCEEDED: 504,
   ABORTED: 499,
   SOURCE_GONE: 502,
+  STORAGE_FAILED: 502,
+  STORAGE_DENIED: 502,
   INTERNAL: 500,
 } as const;
 

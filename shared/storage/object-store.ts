@@ -28,7 +28,7 @@ export interface PutOptions {
 
 /**
  * The one storage interface every function uses. Adapters: the local filesystem (default);
- * COS comes with the cloud issue. Writes are atomic: a reader sees the old object or the new
+ * COS (cos-store.ts). Writes are atomic: a reader sees the old object or the new
  * one, never a partial one.
  */
 export interface ObjectStore {

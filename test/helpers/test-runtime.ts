@@ -14,7 +14,7 @@ export interface TestRuntime {
 }
 
 /** A real local runtime on a loopback port with its own temp data folder. */
-export async function startTestRuntime(config: Record<string, unknown> = {}, opts: Pick<LocalRuntimeOptions, 'timeoutSec' | 'services'> = {}): Promise<TestRuntime> {
+export async function startTestRuntime(config: Record<string, unknown> = {}, opts: Pick<LocalRuntimeOptions, 'timeoutSec' | 'services' | 'store'> = {}): Promise<TestRuntime> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'hl-test-'));
   const rt = await startLocalRuntime({
     dataDir, port: 0, host: '127.0.0.1', watchMs: 200, ...opts,
