@@ -5,6 +5,7 @@ import type { ObjectStore } from '../storage/object-store.ts';
 import type { Invoker } from '../invoke/invoker.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ReplayGuard } from '../auth/request-signature.ts';
+import { cloudDeps, inScf } from './cloud-deps.ts';
 
 /** What a function needs from its surroundings; built once per runtime (per SCF instance in the cloud). */
 export interface Deps {
@@ -34,9 +35,17 @@ export function setProcessDeps(deps: Deps): void {
   processDefault = deps;
 }
 
+/** SCF stops a terminated async invocation with SIGTERM (GraceShutdown): the handler's signal aborts. */
+let sigterm: AbortController | undefined;
+
 export function currentScope(): { deps: Deps; signal?: AbortSignal } {
   const s = scopes.getStore();
   if (s) return s;
-  if (processDefault) return { deps: processDefault };
-  throw new AppError('INTERNAL', 'no runtime is configured for this function: start it through the local runtime (npm start); the Tencent Cloud adapters are not built yet');
+  if (!processDefault && inScf()) {
+    processDefault = cloudDeps();
+    sigterm = new AbortController();
+    process.once('SIGTERM', () => sigterm?.abort(new AppError('ABORTED', 'the invocation was terminated (SIGTERM)')));
+  }
+  if (processDefault) return { deps: processDefault, signal: sigterm?.signal };
+  throw new AppError('INTERNAL', 'no runtime is configured for this function: run it through the local runtime (npm start, npm run invoke), or deploy it to SCF (TENCENTCLOUD_RUNENV=SCF with HL_STORE=cos)');
 }

@@ -1,0 +1,124 @@
+/*
+ * The cloud path with no cloud: the four functions run as SCF would run them (a child process per
+ * invocation, SCF's event, context and environment, the role's keys) under the local SCF-compatible
+ * API server, store everything in the local COS-compatible server, and call each other through the
+ * real SCF SDK (TC3-signed Invoke). A game server's signed webhook (an API gateway event) starts a
+ * recording and asks for a transcoded highlight: api → segmenter (async) records into COS; api →
+ * clipper (async) → K transcoder invocations (sync) → MP4 in COS behind a presigned URL.
+ *
+ * The functions run from their packaged bundles when HL_TEST_BUNDLES points at a `npm run package`
+ * output folder, else from source through tsx.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { scf as scfSdk } from 'tencentcloud-sdk-nodejs-scf';
+import { signedHeaders } from '../../shared/auth/request-signature.ts';
+import { resolveFfmpeg } from '../../shared/media/ffmpeg-binaries.ts';
+import { probeMedia } from '../../shared/media/probe-media.ts';
+import { CosStore } from '../../shared/storage/cos-store.ts';
+import { getJson } from '../../shared/storage/object-store.ts';
+import type { StreamState } from '../../shared/domain/schemas.ts';
+import { decodeErrors } from '../helpers/media-checks.ts';
+import { waitFor } from '../helpers/test-runtime.ts';
+import { startCosServer, type CosServer } from '../servers/cos-server.ts';
+import { startScfServer, type ScfServer } from '../servers/scf-server.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const FUNCTIONS = { api: 30, segmenter: 120, clipper: 120, transcoder: 60 } as const;
+const SECRET = 'webhook-' + randomBytes(8).toString('hex');
+const role = { secretId: 'AKID' + randomBytes(8).toString('hex'), secretKey: randomBytes(16).toString('hex'), token: 'token-' + randomBytes(8).toString('hex') };
+
+let cos: CosServer;
+let scf: ScfServer;
+let store: CosStore;
+let tmp: string;
+let client: InstanceType<typeof scfSdk.v20180416.Client>;
+
+/** The game server's webhook, as API gateway hands it to the api function (signed like README says). */
+async function api(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  const event = {
+    requestContext: { requestId: randomBytes(8).toString('hex'), httpMethod: method, path: p, sourceIp: '10.0.0.1', stage: 'release' },
+    httpMethod: method, path: p, headers: { 'content-type': 'application/json', ...signedHeaders(SECRET, method, p, text) },
+    queryString: {}, queryStringParameters: {}, body: text, isBase64Encoded: false,
+  };
+  const r = await client.Invoke({ FunctionName: 'api', InvocationType: 'RequestResponse', ClientContext: JSON.stringify(event), Namespace: 'default' });
+  assert.equal(r.Result?.ErrMsg || '', '', `api failed: ${r.Result?.ErrMsg}`);
+  const res = JSON.parse(r.Result!.RetMsg!) as { statusCode: number; body: string };
+  return { status: res.statusCode, body: JSON.parse(res.body) };
+}
+
+describe('the SCF path end to end: packaged-shape functions under a local SCF server, COS as the store', () => {
+  before(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'hl-scf-e2e-'));
+    cos = await startCosServer({ credentials: [role] });
+    const bundles = process.env.HL_TEST_BUNDLES;
+    const env: Record<string, string> = {
+      HL_STORE: 'cos', HL_COS_BUCKET: cos.bucket, HL_COS_REGION: cos.region, HL_COS_DOMAIN: cos.endpoint, HL_COS_PROTOCOL: 'http:',
+      HL_SCF_PROTOCOL: 'http://', HL_SECRET: SECRET, HL_ALLOW_LOCAL_SOURCES: '1', HL_ALLOW_PRIVATE_URLS: '1',
+      // In SCF the ffmpeg layer puts these at /opt/bin; here the npm builds stand in for the layer.
+      FFMPEG_PATH: resolveFfmpeg().ffmpeg, FFPROBE_PATH: resolveFfmpeg().ffprobe,
+      HL_HEARTBEAT_TTL_SEC: '10', HL_LOG_LEVEL: 'warn', HOME: tmp, TMPDIR: tmp,
+    };
+    scf = await startScfServer({
+      credentials: role,
+      functions: Object.entries(FUNCTIONS).map(([name, timeoutSec]) => {
+        const bundle = bundles ? path.join(bundles, name, 'index.js') : undefined;
+        const fromBundle = bundle !== undefined && existsSync(bundle);
+        return {
+          name, timeoutSec, memoryMb: 1024, env,
+          entry: fromBundle ? bundle : path.join(ROOT, 'functions', name, 'index.ts'),
+          nodeArgs: fromBundle ? [] : ['--import', 'tsx'],
+        };
+      }),
+    });
+    env.HL_SCF_ENDPOINT = scf.endpoint;
+    client = new scfSdk.v20180416.Client({ credential: role, region: scf.region, profile: { httpProfile: { endpoint: scf.endpoint, protocol: 'http://' } } });
+    store = new CosStore({ bucket: cos.bucket, region: cos.region, domain: cos.endpoint, protocol: 'http:', ...{ secretId: role.secretId, secretKey: role.secretKey, sessionToken: role.token } });
+  });
+  after(async () => {
+    await scf?.close();
+    await cos?.close();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('records through the segmenter, then a transcode highlight fans out to transcoder invocations', async () => {
+    const start = await api('POST', '/v1/streams', { id: 'scfgame', source: { type: 'testsrc', width: 320, height: 180, fps: 15 }, segmentSec: 1, retentionSec: 120 });
+    assert.equal(start.status, 202, JSON.stringify(start.body));
+    await waitFor('6 segments recorded into COS by the segmenter function', async () => ((await getJson<StreamState>(store, 'streams/scfgame/stream.json'))?.segmentCount ?? 0) >= 6, 60_000, 500);
+
+    const refused = await api('POST', '/v1/highlights', { streamId: 'nope', before: 2 });
+    assert.equal(refused.status, 404, 'errors come back through the gateway response');
+
+    const t0 = Date.now();
+    const { status, body: job } = await api('POST', '/v1/highlights', { streamId: 'scfgame', before: 4, mode: 'transcode', profile: 'source', preset: 'ultrafast', parts: 3 });
+    assert.equal(status, 202, JSON.stringify(job));
+    const done = await waitFor('the highlight', async () => {
+      const r = (await api('GET', `/v1/highlights/${job.id}`)).body;
+      return r.status === 'succeeded' || r.status === 'failed' ? r : null;
+    }, 120_000, 500);
+    const triggerToReadyMs = Date.now() - t0;
+    assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+    assert.equal(done.result.parts.total, 3);
+    const transcoderCalls = scf.invocations().filter((i) => i.functionName === 'transcoder' && i.invocationType === 'RequestResponse');
+    assert.equal(transcoderCalls.length, 3, 'one synchronous transcoder invocation per part');
+    assert.ok(scf.invocations().some((i) => i.functionName === 'clipper' && i.invocationType === 'Event'), 'the clipper ran as an async event');
+    assert.match(done.result.url, /q-signature=/);
+    const file = path.join(tmp, 'clip.mp4');
+    await writeFile(file, Buffer.from(await (await fetch(done.result.url)).arrayBuffer()));
+    const info = await probeMedia(file);
+    assert.deepEqual([info.video?.width, info.video?.height], [320, 180]);
+    assert.ok(Math.abs(info.durationSec - 4) < 0.2, `duration ${info.durationSec}`);
+    assert.equal(await decodeErrors(file), '');
+    console.log(`# SCF path: trigger → MP4 ready ${triggerToReadyMs} ms (api → clipper → 3 transcoders, ${process.env.HL_TEST_BUNDLES ? 'bundles' : 'source via tsx'})`);
+
+    const stop = await api('DELETE', '/v1/streams/scfgame');
+    assert.equal(stop.status, 202);
+    await waitFor('stopped', async () => (await getJson<StreamState>(store, 'streams/scfgame/stream.json'))?.state === 'stopped', 20_000, 300);
+  });
+});
