@@ -6,6 +6,7 @@ import { acceptHighlight, acceptOptionsFrom } from '../clips/accept-highlight.ts
 import { requireJob } from '../clips/clip-job-store.ts';
 import { cancelHighlight } from '../clips/cancel-highlight.ts';
 import type { Deps } from '../runtime/deps.ts';
+import type { ClipJob } from '../domain/schemas.ts';
 import type { HttpRequest } from '../triggers/api-gateway-event.ts';
 import { listStreams, readPlaylist, readStream, requireStream } from '../streams/stream-store.ts';
 import { joinRoom, leaveRoom } from '../rooms/room-users.ts';
@@ -81,7 +82,7 @@ const routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
   },
   {
     method: 'GET', pattern: /^\/v1\/highlights\/([^/]+)$/,
-    handler: async (_req, [id], d) => ({ status: 200, body: jobView(await requireJob(d.store, assertId(id, 'highlight id'))) }),
+    handler: async (_req, [id], d) => ({ status: 200, body: jobView(await withFreshUrls(await requireJob(d.store, assertId(id, 'highlight id')), d)) }),
   },
   {
     method: 'GET', pattern: /^\/v1\/rooms\/([^/]+)$/,
@@ -126,6 +127,19 @@ const routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
     },
   },
 ];
+
+/**
+ * URLs stored in a job were made when it finished; a presigned one (COS) expires, so a status read
+ * signs them again from their keys.
+ */
+async function withFreshUrls(job: ClipJob, d: Deps): Promise<ClipJob> {
+  const r = job.result;
+  return {
+    ...job,
+    ...(job.preview ? { preview: { ...job.preview, url: await d.store.url(job.preview.key) } } : {}),
+    ...(r ? { result: { ...r, url: await d.store.url(r.key), posterUrl: await d.store.url(r.posterKey) } } : {}),
+  };
+}
 
 /**
  * The HTTP API core, runtime-neutral: a request in, a status and JSON body out. Everything under

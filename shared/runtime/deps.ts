@@ -41,10 +41,12 @@ let sigterm: AbortController | undefined;
 export function currentScope(): { deps: Deps; signal?: AbortSignal } {
   const s = scopes.getStore();
   if (s) return s;
-  if (!processDefault && inScf()) {
-    processDefault = cloudDeps();
-    sigterm = new AbortController();
-    process.once('SIGTERM', () => sigterm?.abort(new AppError('ABORTED', 'the invocation was terminated (SIGTERM)')));
+  if (!processDefault && inScf()) processDefault = cloudDeps();
+  if (processDefault && inScf() && (!sigterm || sigterm.signal.aborted)) {
+    // A fresh signal per invocation once one was used up (an instance may serve another event after a graceful stop).
+    const ctl = new AbortController();
+    sigterm = ctl;
+    process.once('SIGTERM', () => ctl.abort(new AppError('ABORTED', 'the invocation was terminated (SIGTERM)')));
   }
   if (processDefault) return { deps: processDefault, signal: sigterm?.signal };
   throw new AppError('INTERNAL', 'no runtime is configured for this function: run it through the local runtime (npm start, npm run invoke), or deploy it to SCF (TENCENTCLOUD_RUNENV=SCF with HL_STORE=cos)');

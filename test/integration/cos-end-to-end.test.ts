@@ -55,6 +55,12 @@ describe('record → highlight → MP4 with the COS store', () => {
     assert.ok(Math.abs(info.durationSec - done.result.durationSec) < 0.1);
     assert.equal(await decodeErrors(file), '');
     assert.equal((await fetch(done.result.posterUrl)).status, 200);
+    // A status read signs the URLs again (a stored presigned URL would expire).
+    const stored = JSON.parse((await store.get(`clips/${job.id}/job.json`)).toString());
+    await new Promise((r) => setTimeout(r, 1100));
+    const fresh = (await t.client.request('GET', `/v1/highlights/${job.id}`)).body.result.url;
+    assert.notEqual(fresh, stored.result.url, 'signed anew at read time');
+    assert.equal((await fetch(fresh)).status, 200);
     await t.client.request('DELETE', '/v1/streams/cosgame');
   });
 
