@@ -1,3 +1,4 @@
+import { getRandomValues } from 'node:crypto';
 import { AppError } from './app-error.ts';
 
 /** Ids name streams, clips and rooms; they end up inside store keys, so they are strict. */
@@ -40,7 +41,8 @@ export function assertPrefix(prefix: string): string {
 
 export function randomId(prefix: string): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  // node:crypto's, not the global: globalThis.crypto needs a flag on Node 18 (SCF's Nodejs18.15).
+  const bytes = getRandomValues(new Uint8Array(12));
   let out = '';
   for (const b of bytes) out += alphabet[b % alphabet.length];
   return `${prefix}_${out}`;

@@ -1,0 +1,105 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { bundleFunction, type BundleResult } from './bundle.ts';
+import { assertLinuxX64, buildFfmpegLayer, npmFfmpegBinaries, type LayerBinaries } from './ffmpeg-layer.ts';
+import { checkLimits, formatBytes, type LimitReport } from './limits.ts';
+import { checkManifest, type ManifestCheck } from './manifest-check.ts';
+import { writeZip, type ZipSummary } from './zip.ts';
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '..');
+export const LAYER_NAME = 'ffmpeg-layer';
+
+export interface PackageOptions {
+  /** Default: this repository. */
+  root?: string;
+  /** Default <root>/dist. */
+  outDir?: string;
+  /** Default <root>/serverless.yml. */
+  manifestFile?: string;
+  /**
+   * true (default): build <outDir>/ffmpeg-layer.zip from the npm static builds; false: skip it;
+   * or the binaries to put in it (checked as given, without the linux x86-64 check).
+   */
+  layer?: boolean | LayerBinaries;
+  minify?: boolean;
+  sourcemap?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface PackagedFunction {
+  name: string;
+  bundle: BundleResult;
+  zip: ZipSummary;
+}
+
+export interface PackageResult {
+  outDir: string;
+  functions: PackagedFunction[];
+  layer?: ZipSummary;
+  manifest: ManifestCheck;
+  limits: LimitReport;
+  ms: number;
+}
+
+export class PackagingError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`packaging failed:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'PackagingError';
+  }
+}
+
+async function layerBinaries(opt: PackageOptions['layer']): Promise<LayerBinaries | undefined> {
+  if (opt === false) return undefined;
+  if (opt && opt !== true) return opt;
+  const bins = npmFfmpegBinaries();
+  await Promise.all([assertLinuxX64(bins.ffmpeg), assertLinuxX64(bins.ffprobe)]);
+  return bins;
+}
+
+/**
+ * Bundle every function in serverless.yml into <outDir>/<name>/index.js (CJS, deps inlined),
+ * zip each to <outDir>/<name>.zip, build the ffmpeg layer, then check the manifest against the
+ * bundles and the sizes against SCF's limits. Throws PackagingError listing every problem.
+ */
+export async function packageAll(opts: PackageOptions = {}): Promise<PackageResult> {
+  const started = Date.now();
+  const root = path.resolve(opts.root ?? REPO_ROOT);
+  const outDir = path.resolve(opts.outDir ?? path.join(root, 'dist'));
+  const log = opts.log ?? (() => {});
+  const pre = await checkManifest({ root, manifestFile: opts.manifestFile });
+  if (pre.problems.length) throw new PackagingError(pre.problems.map((p) => `${path.basename(pre.manifestFile)}: ${p}`));
+  await mkdir(outDir, { recursive: true });
+
+  const bins = await layerBinaries(opts.layer);
+  const layerFile = path.join(outDir, `${LAYER_NAME}.zip`);
+  const layerZip = bins ? buildFfmpegLayer(layerFile, bins) : undefined;
+  layerZip?.catch(() => {}); // awaited below; avoid an unhandled rejection while bundling fails
+
+  const bundles = await Promise.all(pre.functions.map(async (f) => {
+    try {
+      return await bundleFunction(f.name, { root, outDir, minify: opts.minify, sourcemap: opts.sourcemap });
+    } catch (err) {
+      throw new PackagingError([`bundle ${f.name}: ${(err as Error).message}`]);
+    }
+  }));
+  for (const b of bundles) log(`bundled ${b.name}: ${formatBytes(b.bytes)}, ${b.packages.length} npm packages inlined`);
+
+  const [manifest, functions, layer] = await Promise.all([
+    checkManifest({ root, manifestFile: opts.manifestFile, outDir }),
+    Promise.all(bundles.map(async (bundle) => ({
+      name: bundle.name,
+      bundle,
+      zip: await writeZip(path.join(outDir, `${bundle.name}.zip`), bundle.files.map((f) => ({ name: f, file: path.join(outDir, bundle.name, f) }))),
+    }))),
+    layerZip,
+  ]);
+
+  const layerCount = (declared: string[]) => declared.length + (declared.some((n) => /ffmpeg/i.test(n)) ? 0 : 1);
+  const limits = checkLimits(
+    functions.map((f) => ({ name: f.name, zip: f.zip, layerCount: layerCount(manifest.functions.find((m) => m.name === f.name)?.layers ?? []) })),
+    layer ? [{ name: LAYER_NAME, zip: layer }] : [],
+  );
+  const problems = [...manifest.problems.map((p) => `${path.basename(manifest.manifestFile)}: ${p}`), ...limits.problems];
+  if (problems.length) throw new PackagingError(problems);
+  return { outDir, functions, layer, manifest, limits, ms: Date.now() - started };
+}
