@@ -6,17 +6,17 @@
  * recording and asks for a transcoded highlight: api → segmenter (async) records into COS; api →
  * clipper (async) → K transcoder invocations (sync) → MP4 in COS behind a presigned URL.
  *
- * The functions run from their packaged bundles when HL_TEST_BUNDLES points at a `npm run package`
- * output folder, else from source through tsx.
+ * The functions run from their packaged bundles (packaging/bundle.ts, as `npm run package` builds
+ * them: one self-contained CommonJS file each, no node_modules beside it).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { scf as scfSdk } from 'tencentcloud-sdk-nodejs-scf';
+import { bundleFunction } from '../../packaging/bundle.ts';
 import { signedHeaders } from '../../shared/auth/request-signature.ts';
 import { resolveFfmpeg } from '../../shared/media/ffmpeg-binaries.ts';
 import { probeMedia } from '../../shared/media/probe-media.ts';
@@ -53,11 +53,12 @@ async function api(method: string, p: string, body?: unknown): Promise<{ status:
   return { status: res.statusCode, body: JSON.parse(res.body) };
 }
 
-describe('the SCF path end to end: packaged-shape functions under a local SCF server, COS as the store', () => {
+describe('the SCF path end to end: packaged functions under a local SCF server, COS as the store', () => {
   before(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'hl-scf-e2e-'));
     cos = await startCosServer({ credentials: [role] });
-    const bundles = process.env.HL_TEST_BUNDLES;
+    const bundles = path.join(tmp, 'dist');
+    await Promise.all(Object.keys(FUNCTIONS).map((name) => bundleFunction(name, { root: ROOT, outDir: bundles })));
     const env: Record<string, string> = {
       HL_STORE: 'cos', HL_COS_BUCKET: cos.bucket, HL_COS_REGION: cos.region, HL_COS_DOMAIN: cos.endpoint, HL_COS_PROTOCOL: 'http:',
       HL_SCF_PROTOCOL: 'http://', HL_SECRET: SECRET, HL_ALLOW_LOCAL_SOURCES: '1', HL_ALLOW_PRIVATE_URLS: '1',
@@ -67,15 +68,7 @@ describe('the SCF path end to end: packaged-shape functions under a local SCF se
     };
     scf = await startScfServer({
       credentials: role,
-      functions: Object.entries(FUNCTIONS).map(([name, timeoutSec]) => {
-        const bundle = bundles ? path.join(bundles, name, 'index.js') : undefined;
-        const fromBundle = bundle !== undefined && existsSync(bundle);
-        return {
-          name, timeoutSec, memoryMb: 1024, env,
-          entry: fromBundle ? bundle : path.join(ROOT, 'functions', name, 'index.ts'),
-          nodeArgs: fromBundle ? [] : ['--import', 'tsx'],
-        };
-      }),
+      functions: Object.entries(FUNCTIONS).map(([name, timeoutSec]) => ({ name, timeoutSec, memoryMb: 1024, env, entry: path.join(bundles, name, 'index.js') })),
     });
     env.HL_SCF_ENDPOINT = scf.endpoint;
     client = new scfSdk.v20180416.Client({ credential: role, region: scf.region, profile: { httpProfile: { endpoint: scf.endpoint, protocol: 'http://' } } });
@@ -115,7 +108,7 @@ describe('the SCF path end to end: packaged-shape functions under a local SCF se
     assert.deepEqual([info.video?.width, info.video?.height], [320, 180]);
     assert.ok(Math.abs(info.durationSec - 4) < 0.2, `duration ${info.durationSec}`);
     assert.equal(await decodeErrors(file), '');
-    console.log(`# SCF path: trigger → MP4 ready ${triggerToReadyMs} ms (api → clipper → 3 transcoders, ${process.env.HL_TEST_BUNDLES ? 'bundles' : 'source via tsx'})`);
+    console.log(`# SCF path from bundles: trigger → MP4 ready ${triggerToReadyMs} ms (api → clipper → 3 transcoders, a cold process per invocation)`);
 
     const stop = await api('DELETE', '/v1/streams/scfgame');
     assert.equal(stop.status, 202);
