@@ -3,6 +3,8 @@ import path from 'node:path';
 import { bundleFunction, type BundleResult } from './bundle.ts';
 import { assertLinuxX64, buildFfmpegLayer, npmFfmpegBinaries, type LayerBinaries } from './ffmpeg-layer.ts';
 import { checkLimits, formatBytes, type LimitReport } from './limits.ts';
+import { loadManifest } from '../local/serverless-manifest.ts';
+import { writeDeployFolder } from './deploy-folder.ts';
 import { checkManifest, type ManifestCheck } from './manifest-check.ts';
 import { writeZip, type ZipSummary } from './zip.ts';
 
@@ -38,6 +40,8 @@ export interface PackageResult {
   layer?: ZipSummary;
   manifest: ManifestCheck;
   limits: LimitReport;
+  /** <outDir>/sls: the bundles as <function>.js and the deploy manifest for `sls deploy`. */
+  deployDir: string;
   ms: number;
 }
 
@@ -101,5 +105,7 @@ export async function packageAll(opts: PackageOptions = {}): Promise<PackageResu
   );
   const problems = [...manifest.problems.map((p) => `${path.basename(manifest.manifestFile)}: ${p}`), ...limits.problems];
   if (problems.length) throw new PackagingError(problems);
-  return { outDir, functions, layer, manifest, limits, ms: Date.now() - started };
+  const deployDir = await writeDeployFolder(outDir, await loadManifest(manifest.manifestFile));
+  log(`deploy folder for sls: ${deployDir}`);
+  return { outDir, functions, layer, manifest, limits, deployDir, ms: Date.now() - started };
 }

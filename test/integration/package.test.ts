@@ -164,6 +164,33 @@ describe('npm run package', () => {
     }
   });
 
+  it('writes a deploy folder for sls: the bundles as <function>.js and a multi-scf manifest derived from serverless.yml', async () => {
+    const dir = result.deployDir;
+    const doc = parse(await readFile(path.join(dir, 'serverless.yml'), 'utf8'));
+    assert.equal(doc.component, 'multi-scf');
+    assert.equal(doc.inputs.runtime, 'Nodejs18.15');
+    assert.deepEqual(doc.inputs.src.src, './');
+    const repo = parse(await readFile(path.join(ROOT, 'serverless.yml'), 'utf8'));
+    for (const name of FUNCTIONS) {
+      const f = doc.inputs.functions[name];
+      assert.equal(f.handler, `${name}.main_handler`);
+      assert.equal(f.name, `\${env:HL_SCF_FUNCTION_PREFIX}${name}`);
+      assert.equal(f.timeout, repo.inputs.functions[name].timeout, 'timeouts come from serverless.yml');
+      assert.equal(f.memorySize, repo.inputs.functions[name].memorySize);
+      assert.equal(Boolean(f.asyncRunEnable), Boolean(repo.inputs.functions[name].asyncRunEnable));
+      assert.ok(f.layers?.length === 1, 'the ffmpeg layer is bound');
+      assert.ok(f.environment.some((e: { key: string; value: string }) => e.key === 'HL_STORE' && e.value === 'cos'));
+      // The file the handler names exports main_handler, with no node_modules around it.
+      const r = await run(process.execPath, ['-e', `const m = require('./${name}.js'); process.stdout.write(typeof m.main_handler)`], { cwd: dir, env: bareEnv() });
+      assert.equal(r.stdout, 'function', `${name}.js: ${r.stderr}`);
+    }
+    const apigw = doc.inputs.triggers.find((t: { type: string }) => t.type === 'apigw');
+    assert.ok(apigw.parameters.name, 'the API gateway service is named by parameters.name');
+    assert.ok(apigw.parameters.apis.every((a: { function: unknown }) => a.function === 'api'), 'each API names the function key');
+    assert.ok(doc.inputs.triggers.some((t: { type: string; function: string }) => t.type === 'cos' && t.function === 'clipper'));
+    assert.ok(doc.inputs.triggers.some((t: { type: string; function: string }) => t.type === 'timer' && t.function === 'segmenter'));
+  });
+
   it('the manifest check passes the real manifest and names each problem in a broken one', async () => {
     const good = await checkManifest({ root: ROOT, outDir: out });
     assert.deepEqual(good.problems, []);
