@@ -95,7 +95,7 @@ export async function startLocalRuntime(o: LocalRuntimeOptions = {}): Promise<Lo
   const manifest = await loadManifest(o.manifestPath ?? path.join(ROOT, 'serverless.yml'));
   // The data folder; the handlers' store is it unless a COS bucket is configured (HL_STORE=cos) or given.
   const local = new LocalFsStore({ root: config.dataDir });
-  const store: ObjectStore = o.store ?? (config.store.kind === 'local' ? local : createStore(config.store, config.dataDir));
+  const store: ObjectStore = o.store ?? createStore(config, local);
 
   const functions: LocalFunction[] = [];
   for (const f of manifest.functions) {

@@ -37,6 +37,8 @@ export interface Config {
   maxMixUsers: number;
   /** Where objects live: the local data folder (default) or a COS bucket (HL_STORE=cos, HL_COS_*). */
   store: StoreConfig;
+  /** Where finished clips (MP4 + poster) go when not with the recordings: another bucket/region/account (HL_OUTPUT_COS_*). */
+  outputStore?: Extract<StoreConfig, { kind: 'cos' }>;
   /** SCF: how functions find each other (deployed names are prefix + api|segmenter|clipper|transcoder). */
   scf: { region?: string; namespace: string; functionPrefix: string; endpoint?: string; protocol: 'http://' | 'https://' };
 }
@@ -62,16 +64,21 @@ function storeConfig(env: NodeJS.ProcessEnv): StoreConfig {
   const kind = env.HL_STORE || 'local';
   if (kind === 'local') return { kind };
   if (kind !== 'cos') throw new AppError('BAD_REQUEST', `HL_STORE=${kind} must be local or cos`);
-  const bucket = env.HL_COS_BUCKET;
-  const region = env.HL_COS_REGION ?? env.TENCENTCLOUD_REGION;
-  if (!bucket || !region) throw new AppError('BAD_REQUEST', 'HL_STORE=cos needs HL_COS_BUCKET (<name>-<appid>) and HL_COS_REGION (or SCF\'s TENCENTCLOUD_REGION)');
-  const protocol = env.HL_COS_PROTOCOL;
-  if (protocol !== undefined && protocol !== 'http:' && protocol !== 'https:') throw new AppError('BAD_REQUEST', `HL_COS_PROTOCOL=${protocol} must be http: or https:`);
+  return cosConfig(env, 'HL_COS_');
+}
+
+/** A COS bucket from HL_COS_* (the store) or HL_OUTPUT_COS_* (where clips go). */
+function cosConfig(env: NodeJS.ProcessEnv, p: 'HL_COS_' | 'HL_OUTPUT_COS_'): Extract<StoreConfig, { kind: 'cos' }> {
+  const bucket = env[`${p}BUCKET`];
+  const region = env[`${p}REGION`] ?? env.TENCENTCLOUD_REGION;
+  if (!bucket || !region) throw new AppError('BAD_REQUEST', `a COS bucket needs ${p}BUCKET (<name>-<appid>) and ${p}REGION (or SCF's TENCENTCLOUD_REGION)`);
+  const protocol = env[`${p}PROTOCOL`];
+  if (protocol !== undefined && protocol !== 'http:' && protocol !== 'https:') throw new AppError('BAD_REQUEST', `${p}PROTOCOL=${protocol} must be http: or https:`);
   return {
-    kind, bucket, region, domain: env.HL_COS_DOMAIN || undefined, protocol,
-    secretId: env.HL_COS_SECRET_ID || undefined, secretKey: env.HL_COS_SECRET_KEY || undefined,
-    publicBaseUrl: env.HL_COS_PUBLIC_BASE_URL || undefined,
-    urlExpiresSec: num(env, 'HL_COS_URL_EXPIRES_SEC', 3600, 60, 7 * 24 * 3600),
+    kind: 'cos', bucket, region, domain: env[`${p}DOMAIN`] || undefined, protocol,
+    secretId: env[`${p}SECRET_ID`] || undefined, secretKey: env[`${p}SECRET_KEY`] || undefined,
+    publicBaseUrl: env[`${p}PUBLIC_BASE_URL`] || undefined,
+    urlExpiresSec: num(env, `${p}URL_EXPIRES_SEC`, 3600, 60, 7 * 24 * 3600),
   };
 }
 
@@ -109,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     trtcRelay: trtcRelay(env),
     maxMixUsers: num(env, 'HL_MAX_MIX_USERS', 16, 1, 64),
     store: storeConfig(env),
+    outputStore: env.HL_OUTPUT_COS_BUCKET ? cosConfig(env, 'HL_OUTPUT_COS_') : undefined,
     scf: {
       region: env.TENCENTCLOUD_REGION || env.HL_SCF_REGION || undefined,
       namespace: env.HL_SCF_NAMESPACE || 'default',

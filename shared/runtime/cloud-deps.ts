@@ -21,7 +21,7 @@ export function cloudDeps(env: NodeJS.ProcessEnv = process.env): Deps {
   const log = createLogger();
   return {
     config,
-    store: createStore(config.store, config.dataDir),
+    store: createStore(config),
     invoker: new ScfInvoker({
       region: config.scf.region, namespace: config.scf.namespace, functionPrefix: config.scf.functionPrefix,
       endpoint: config.scf.endpoint, protocol: config.scf.protocol, log,

@@ -4,7 +4,8 @@
  * API server, store everything in the local COS-compatible server, and call each other through the
  * real SCF SDK (TC3-signed Invoke). A game server's signed webhook (an API gateway event) starts a
  * recording and asks for a transcoded highlight: api → segmenter (async) records into COS; api →
- * clipper (async) → K transcoder invocations (sync) → MP4 in COS behind a presigned URL.
+ * clipper (async) → K transcoder invocations (sync) → MP4 in a second bucket (HL_OUTPUT_COS_*, a
+ * user's own destination) behind a presigned URL.
  *
  * The functions run from their packaged bundles (packaging/bundle.ts, as `npm run package` builds
  * them: one self-contained CommonJS file each, no node_modules beside it).
@@ -34,6 +35,8 @@ const SECRET = 'webhook-' + randomBytes(8).toString('hex');
 const role = { secretId: 'AKID' + randomBytes(8).toString('hex'), secretKey: randomBytes(16).toString('hex'), token: 'token-' + randomBytes(8).toString('hex') };
 
 let cos: CosServer;
+/** The user's own bucket for finished clips (the seed's custom upload destination). */
+let outCos: CosServer;
 let scf: ScfServer;
 let store: CosStore;
 let tmp: string;
@@ -57,10 +60,12 @@ describe('the SCF path end to end: packaged functions under a local SCF server, 
   before(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'hl-scf-e2e-'));
     cos = await startCosServer({ credentials: [role] });
+    outCos = await startCosServer({ credentials: [role] });
     const bundles = path.join(tmp, 'dist');
     await Promise.all(Object.keys(FUNCTIONS).map((name) => bundleFunction(name, { root: ROOT, outDir: bundles })));
     const env: Record<string, string> = {
       HL_STORE: 'cos', HL_COS_BUCKET: cos.bucket, HL_COS_REGION: cos.region, HL_COS_DOMAIN: cos.endpoint, HL_COS_PROTOCOL: 'http:',
+      HL_OUTPUT_COS_BUCKET: outCos.bucket, HL_OUTPUT_COS_REGION: outCos.region, HL_OUTPUT_COS_DOMAIN: outCos.endpoint, HL_OUTPUT_COS_PROTOCOL: 'http:',
       HL_SCF_PROTOCOL: 'http://', HL_SECRET: SECRET, HL_ALLOW_LOCAL_SOURCES: '1', HL_ALLOW_PRIVATE_URLS: '1',
       // In SCF the ffmpeg layer puts these at /opt/bin; here the npm builds stand in for the layer.
       FFMPEG_PATH: resolveFfmpeg().ffmpeg, FFPROBE_PATH: resolveFfmpeg().ffprobe,
@@ -77,6 +82,7 @@ describe('the SCF path end to end: packaged functions under a local SCF server, 
   after(async () => {
     await scf?.close();
     await cos?.close();
+    await outCos?.close();
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });
 
@@ -102,6 +108,9 @@ describe('the SCF path end to end: packaged functions under a local SCF server, 
     assert.equal(transcoderCalls.length, 3, 'one synchronous transcoder invocation per part');
     assert.ok(scf.invocations().some((i) => i.functionName === 'clipper' && i.invocationType === 'Event'), 'the clipper ran as an async event');
     assert.match(done.result.url, /q-signature=/);
+    assert.ok(done.result.url.startsWith(`http://${outCos.endpoint}/clips/`), `the MP4 went to the output bucket: ${done.result.url}`);
+    assert.equal(await store.head(done.result.key), null, 'not to the recordings bucket');
+    assert.ok(await store.head(`clips/${job.id}/job.json`), 'the job stays with the recordings');
     const file = path.join(tmp, 'clip.mp4');
     await writeFile(file, Buffer.from(await (await fetch(done.result.url)).arrayBuffer()));
     const info = await probeMedia(file);

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { CosStore } from '../../shared/storage/cos-store.ts';
+import { isClipOutputKey, RoutedStore } from '../../shared/storage/routed-store.ts';
 import { LocalFsStore } from '../../shared/storage/local-fs-store.ts';
 import { listAll, type ObjectStore } from '../../shared/storage/object-store.ts';
 import { startCosServer, type CosServer } from '../servers/cos-server.ts';
@@ -29,6 +30,7 @@ const cosStore = (over: Partial<ConstructorParameters<typeof CosStore>[0]> = {})
 const adapters: Array<{ name: string; make: () => Promise<ObjectStore> }> = [
   { name: 'local filesystem', make: async () => new LocalFsStore({ root: await mkdtemp(path.join(tmp, 'fs-')) }) },
   { name: 'COS (local COS server)', make: async () => cosStore() },
+  { name: 'routed (local main, COS outputs)', make: async () => new RoutedStore(new LocalFsStore({ root: await mkdtemp(path.join(tmp, 'rt-')) }), cosStore(), (k) => k.includes('/out-')) },
 ];
 
 before(async () => {
@@ -183,6 +185,36 @@ describe('COS store specifics (against the local COS server)', () => {
       assert.throws(() => new CosStore({ bucket: cos.bucket, region: cos.region }), /no COS credentials/);
     } finally {
       process.env = saved;
+    }
+  });
+});
+
+describe('routed store: finished clips to their own bucket', () => {
+  it('sends clip MP4s and posters to the output store, the rest to the main one, and lists both as one', async () => {
+    assert.equal(isClipOutputKey('clips/j1/j1.mp4'), true);
+    assert.equal(isClipOutputKey('clips/j1/poster.jpg'), true);
+    for (const k of ['clips/j1/job.json', 'clips/j1/parts/0.mp4', 'clips/j1/preview.m3u8', 'streams/s/seg/a.ts']) assert.equal(isClipOutputKey(k), false, k);
+    const main = new LocalFsStore({ root: await mkdtemp(path.join(tmp, 'main-')) });
+    const out = await startCosServer();
+    try {
+      const outputs = new CosStore({ bucket: out.bucket, region: out.region, domain: out.endpoint, protocol: 'http:', secretId: out.credentials.secretId, secretKey: out.credentials.secretKey });
+      const s = new RoutedStore(main, outputs);
+      for (const k of ['clips/j1/job.json', 'clips/j1/j1.mp4', 'clips/j1/poster.jpg', 'clips/j1/parts/0.mp4', 'clips/j1/preview.m3u8']) await s.put(k, k);
+      assert.deepEqual((await listAll(main, 'clips/')).map((o) => o.key), ['clips/j1/job.json', 'clips/j1/parts/0.mp4', 'clips/j1/preview.m3u8']);
+      assert.deepEqual((await listAll(outputs, 'clips/')).map((o) => o.key), ['clips/j1/j1.mp4', 'clips/j1/poster.jpg']);
+      assert.deepEqual((await listAll(s, 'clips/j1/')).map((o) => o.key), ['clips/j1/j1.mp4', 'clips/j1/job.json', 'clips/j1/parts/0.mp4', 'clips/j1/poster.jpg', 'clips/j1/preview.m3u8']);
+      const pages: string[][] = [];
+      let startAfter: string | undefined;
+      do {
+        const p = await s.list('clips/j1/', { limit: 2, startAfter });
+        pages.push(p.objects.map((o) => o.key));
+        startAfter = p.nextStartAfter;
+      } while (startAfter);
+      assert.deepEqual(pages.flat(), ['clips/j1/j1.mp4', 'clips/j1/job.json', 'clips/j1/parts/0.mp4', 'clips/j1/poster.jpg', 'clips/j1/preview.m3u8'], 'pages over both stores cover every key once, in order');
+      assert.match(await s.url('clips/j1/j1.mp4'), new RegExp(`^http://${out.endpoint.replace(/\./g, '\\.')}/`), 'the MP4 URL is the output bucket');
+      assert.equal((await s.get('clips/j1/poster.jpg')).toString(), 'clips/j1/poster.jpg');
+    } finally {
+      await out.close();
     }
   });
 });
