@@ -14,12 +14,12 @@ export interface TestRuntime {
 }
 
 /** A real local runtime on a loopback port with its own temp data folder. */
-export async function startTestRuntime(config: Record<string, unknown> = {}, opts: Pick<LocalRuntimeOptions, 'timeoutSec' | 'services' | 'store'> = {}): Promise<TestRuntime> {
+export async function startTestRuntime(config: Record<string, unknown> = {}, opts: Pick<LocalRuntimeOptions, 'timeoutSec' | 'services' | 'store' | 'log'> = {}): Promise<TestRuntime> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'hl-test-'));
   const rt = await startLocalRuntime({
     dataDir, port: 0, host: '127.0.0.1', watchMs: 200, ...opts,
     config: { secret: 'test-secret-' + path.basename(dataDir), heartbeatTtlSec: 8, postRollWaitSec: 8, ...config },
-    log: createLogger({ level: (process.env.HL_TEST_LOG as 'info' | undefined) ?? 'silent' }),
+    log: opts.log ?? createLogger({ level: (process.env.HL_TEST_LOG as 'info' | undefined) ?? 'silent' }),
   });
   const client = new ApiClient(rt.url, rt.config.secret);
   return {
