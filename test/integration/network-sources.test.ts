@@ -193,7 +193,10 @@ describe('network sources: RTMP pull, reconnect, source gone, lease, policy', ()
 
     // Inside each run, frames continue without holes; each run's PDT matches its own publisher.
     const runs: Array<[PlaylistSegment[], Publisher]> = [[before, r.first], [afterGap, r.second]];
-    for (const [segs, pub] of runs) {
+    for (const [all, pub] of runs) {
+      // A run cut by a dead publisher can end in a segment of a frame or two, too short for ffmpeg
+      // to probe on its own (it byte-joins fine into clips): its frames are not read here.
+      const segs = all.filter((s, i) => !(i === all.length - 1 && i > 0 && s.durationSec < 0.2));
       const firstFrame = await pub.firstFrameWallMs;
       const frames: number[] = [];
       const offs: number[] = [];
