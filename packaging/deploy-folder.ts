@@ -11,6 +11,10 @@ const ENVIRONMENT = [
   ['HL_SCF_FUNCTION_PREFIX', '${env:HL_SCF_FUNCTION_PREFIX}'],
   ['FFMPEG_PATH', '/opt/bin/ffmpeg'],
   ['FFPROBE_PATH', '/opt/bin/ffprobe'],
+  // Optional settings, passed through from the deploying shell (export them empty when unused).
+  ...['HL_ALLOWED_HOSTS', 'HL_COS_SECRET_ID', 'HL_COS_SECRET_KEY',
+    'HL_OUTPUT_COS_BUCKET', 'HL_OUTPUT_COS_REGION', 'HL_OUTPUT_COS_SECRET_ID', 'HL_OUTPUT_COS_SECRET_KEY',
+    'HL_TRTC_RELAY_DOMAIN', 'HL_TRTC_RELAY_PROTOCOL', 'HL_TRTC_RELAY_APP'].map((k) => [k, `\${env:${k}}`] as const),
 ] as const;
 
 /**

@@ -70,7 +70,7 @@ function storeConfig(env: NodeJS.ProcessEnv): StoreConfig {
 /** A COS bucket from HL_COS_* (the store) or HL_OUTPUT_COS_* (where clips go). */
 function cosConfig(env: NodeJS.ProcessEnv, p: 'HL_COS_' | 'HL_OUTPUT_COS_'): Extract<StoreConfig, { kind: 'cos' }> {
   const bucket = env[`${p}BUCKET`];
-  const region = env[`${p}REGION`] ?? env.TENCENTCLOUD_REGION;
+  const region = env[`${p}REGION`] || env.TENCENTCLOUD_REGION;
   if (!bucket || !region) throw new AppError('BAD_REQUEST', `a COS bucket needs ${p}BUCKET (<name>-<appid>) and ${p}REGION (or SCF's TENCENTCLOUD_REGION)`);
   const protocol = env[`${p}PROTOCOL`];
   if (protocol !== undefined && protocol !== 'http:' && protocol !== 'https:') throw new AppError('BAD_REQUEST', `${p}PROTOCOL=${protocol} must be http: or https:`);

@@ -70,14 +70,20 @@ export class ScfInvoker implements Invoker {
     return `${this.o.functionPrefix ?? ''}${fn}`;
   }
 
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * One API call with retries on transient failures. `once`: an action that must not run twice
+   * (an async Invoke): a failure without an answer may have started it, so only refusals the API
+   * answered (throttling) are retried.
+   */
+  private async call<T>(what: string, fn: () => Promise<T>, once = false): Promise<T> {
     const attempts = this.o.attempts ?? 3;
     for (let i = 1; ; i++) {
       try {
         return await fn();
       } catch (raw) {
         const err = raw as { code?: string; message?: string; requestId?: string };
-        if (i < attempts && transient(err)) {
+        const retry = once ? Boolean(err.code) && transient(err) && !err.code!.startsWith('InternalError') : transient(err);
+        if (i < attempts && retry) {
           await sleep((this.o.baseDelayMs ?? 300) * 2 ** (i - 1) * (0.5 + Math.random()));
           continue;
         }
@@ -102,7 +108,7 @@ export class ScfInvoker implements Invoker {
     if (Buffer.byteLength(body) > 128 * 1024) throw new AppError('INVOKE_FAILED', `async event for ${fn} is ${Buffer.byteLength(body)} bytes; SCF takes at most 128 KB`);
     const r = await this.call(`Invoke (async) ${this.name(fn)}`, () => this.client.Invoke({
       FunctionName: this.name(fn), InvocationType: 'Event', ClientContext: body, Namespace: this.o.namespace ?? 'default', Qualifier: '$LATEST',
-    }));
+    }), true);
     const requestId = r.Result?.FunctionRequestId;
     if (!requestId) throw new AppError('INVOKE_FAILED', `SCF accepted the async invoke of ${this.name(fn)} but gave no request id`);
     this.started.set(requestId, fn);

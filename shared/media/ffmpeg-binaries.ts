@@ -97,7 +97,15 @@ let protocols: Promise<Set<string> | undefined> | undefined;
 /** Input protocols of the resolved ffmpeg (`ffmpeg -protocols`), read once; undefined when it cannot be asked. */
 export function ffmpegInputProtocols(): Promise<Set<string> | undefined> {
   protocols ??= new Promise((resolve) => {
-    execFile(resolveFfmpeg().ffmpeg, ['-hide_banner', '-protocols'], { timeout: 10_000 }, (err, stdout) => {
+    let ffmpeg: string;
+    try {
+      ffmpeg = resolveFfmpeg().ffmpeg;
+    } catch {
+      protocols = undefined; // no ffmpeg now: ask again next time, and let the check pass (the recorder reports it)
+      resolve(undefined);
+      return;
+    }
+    execFile(ffmpeg, ['-hide_banner', '-protocols'], { timeout: 10_000 }, (err, stdout) => {
       if (err) { protocols = undefined; resolve(undefined); return; }
       const input = stdout.split(/Output:/)[0] ?? '';
       resolve(new Set(input.split(/\s+/).map((p) => p.trim()).filter((p) => /^[a-z0-9_]+$/.test(p))));

@@ -17,9 +17,11 @@ export const manifestKey = (roomId: string, recordingId: string) => `${recording
 
 /** The stream id of one recorded track: readable when it fits the 128-character id limit, hashed otherwise. */
 export function recordingStreamId(recordingId: string, track: MediaKind | 'mix', userId?: string): string {
-  if (!userId) return assertId(`${recordingId}-${track}`, 'stream id');
-  const plain = `${recordingId}-${track}-${userId}`;
-  return plain.length <= 128 ? plain : `${recordingId}-${track}-${createHash('sha256').update(userId).digest('hex').slice(0, 24)}`;
+  const plain = userId ? `${recordingId}-${track}-${userId}` : `${recordingId}-${track}`;
+  if (plain.length <= 128) return assertId(plain, 'stream id');
+  // Long ids: a readable head and a hash of the whole, always within the 128-character id limit.
+  const hash = createHash('sha256').update(plain).digest('hex').slice(0, 32);
+  return assertId(`${recordingId.slice(0, 80)}-${track}-${hash}`, 'stream id');
 }
 
 export async function listRoomUsers(store: ObjectStore, roomId: string): Promise<RoomUser[]> {

@@ -16,13 +16,17 @@ export interface HandlerEnv {
 /** Stop this long before the platform's limit, to leave time to checkpoint. */
 const DEADLINE_MARGIN_MS = 3000;
 
-function anySignal(signals: AbortSignal[]): AbortSignal {
+/** One signal that aborts when any of these does; dispose() removes its listeners (a warm instance serves many events). */
+function anySignal(signals: AbortSignal[]): { signal: AbortSignal; dispose(): void } {
   const ctl = new AbortController();
+  const listeners: Array<[AbortSignal, () => void]> = [];
   for (const s of signals) {
     if (s.aborted) { ctl.abort(s.reason); break; }
-    s.addEventListener('abort', () => ctl.abort(s.reason), { once: true });
+    const on = () => ctl.abort(s.reason);
+    s.addEventListener('abort', on, { once: true });
+    listeners.push([s, on]);
   }
-  return ctl.signal;
+  return { signal: ctl.signal, dispose: () => listeners.forEach(([s, on]) => s.removeEventListener('abort', on)) };
 }
 
 /**
@@ -42,7 +46,7 @@ export function defineHandler(name: string, core: (event: unknown, env: HandlerE
       Math.max(0, limit - DEADLINE_MARGIN_MS),
     );
     t.unref();
-    const signal = anySignal(outer ? [outer, timer.signal] : [timer.signal]);
+    const { signal, dispose } = anySignal(outer ? [outer, timer.signal] : [timer.signal]);
     const log = deps.log.child({ fn: name, requestId: context?.request_id });
     try {
       return await core(event, { deps, log, context, signal, deadline });
@@ -51,6 +55,7 @@ export function defineHandler(name: string, core: (event: unknown, env: HandlerE
       throw err;
     } finally {
       clearTimeout(t);
+      dispose();
     }
   };
 }

@@ -22,17 +22,19 @@ export async function runRecordCommand(cmd: RecordCommand, d: {
   store: ObjectStore; invoker: Invoker; config: Config; log: Logger; owner: string; signal: AbortSignal; deadline: number;
 }): Promise<RecordOutcome> {
   const policy = await sourcePolicyFrom(d.config);
+  const mixedUsers = new Set<string>();
   const outcome = await recordStream({
     store: d.store, log: d.log, streamId: cmd.streamId, owner: d.owner, heartbeatTtlSec: d.config.heartbeatTtlSec,
     resolveSource: async ({ spec }) => {
       if (spec.source.type !== 'mix' || !spec.room) return resolveSource(spec.source, policy);
-      const mix = await roomMixSource(d.store, spec.source, spec.room, policy.maxMixUsers);
+      const mix = await roomMixSource(d.store, spec.source, spec.room, policy.maxMixUsers, mixedUsers);
       return mix && resolveSource(mix, policy);
     },
     signal: d.signal, deadline: d.deadline, invoker: d.invoker, handoverFrom: cmd.handoverFrom,
   });
   const state = await readStream(d.store, cmd.streamId);
-  if (state?.spec.room && !shouldRecord(state) && outcome.reason !== 'handed over') {
+  // Only the recorder that held the stream joins it (a successor that never took over did not).
+  if (state?.spec.room && !shouldRecord(state) && outcome.held && outcome.reason !== 'handed over') {
     // An aborted invocation (terminated, shutting down) has no time left to join files.
     if (d.signal.aborted) d.log.warn('room.finalize_skipped', { streamId: cmd.streamId, reason: 'invocation aborted' });
     else await finalizeRoomStream(d.store, state, d.log, d.signal);

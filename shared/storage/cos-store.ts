@@ -140,8 +140,11 @@ export class CosStore implements ObjectStore {
       return true;
     } catch (err) {
       const cosCode = ((err as AppError).details as { cosCode?: string } | undefined)?.cosCode;
-      if (cosCode === 'FileAlreadyExists' || cosCode === '409') return false;
-      throw err;
+      if (cosCode !== 'FileAlreadyExists' && cosCode !== '409') throw err;
+      // A retried PUT (ours or the SDK's, after a lost response) can meet the object its first try
+      // stored: the same bytes there mean this call created it.
+      const existing = await this.get(key).catch(() => null);
+      return existing !== null && existing.equals(buf);
     }
   }
 

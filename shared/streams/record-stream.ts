@@ -47,14 +47,17 @@ export interface RecordOutcome {
   segments: number;
   reason: string;
   reconnects: number;
+  /** This invocation held the stream (false for a successor that never took over). */
+  held: boolean;
 }
 
 /** Smaller than this, a segment holds no media (PAT/PMT only). */
 const MIN_SEGMENT_BYTES = 1024;
 
 const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
-  const t = setTimeout(resolve, ms);
-  signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  const done = () => { clearTimeout(t); signal?.removeEventListener('abort', done); resolve(); };
+  const t = setTimeout(done, ms);
+  signal?.addEventListener('abort', done, { once: true });
 });
 
 /**
@@ -77,7 +80,7 @@ export async function recordStream(o: RecordOptions): Promise<RecordOutcome> {
   }
   if (await stopRequested(o.store, o.streamId)) {
     if (!takingOver) await writeStream(o.store, { ...state, state: 'stopped', stoppedAt: new Date().toISOString(), owner: undefined });
-    return { state: 'stopped', segments: 0, reason: 'stop requested before start', reconnects: 0 };
+    return { state: 'stopped', segments: 0, reason: 'stop requested before start', reconnects: 0, held: !takingOver };
   }
   const live = isLiveSource(state.spec.source);
   const spec = state.spec;
@@ -86,6 +89,7 @@ export async function recordStream(o: RecordOptions): Promise<RecordOutcome> {
   let leased = false;
   let writes: Promise<void> = Promise.resolve();
   let lastWriteAt = 0;
+  let lastLeaseCheckAt = Date.now();
   const heartbeatEveryMs = Math.max(o.pollMs ?? 1000, Math.min(5000, (o.heartbeatTtlSec * 1000) / 4));
   const update = (patch: Partial<StreamState>) => {
     state = { ...state, ...patch };
@@ -148,6 +152,7 @@ export async function recordStream(o: RecordOptions): Promise<RecordOutcome> {
       }
     }
     segments++;
+    publishError = undefined;
     const end = segmentEnd(entry);
     await update({
       segmentCount: state.segmentCount + 1, lastSegmentEnd: end.toISOString(), heartbeatAt: new Date().toISOString(),
@@ -157,6 +162,7 @@ export async function recordStream(o: RecordOptions): Promise<RecordOutcome> {
   };
 
   let stopReason = '';
+  let publishError: StreamState['error'];
   let run: RecorderRun | undefined;
   let handingOver: Handover | undefined;
   let handoverAsked = false;
@@ -172,6 +178,7 @@ export async function recordStream(o: RecordOptions): Promise<RecordOutcome> {
     chain = chain.then(async () => {
       if (handingOver) { await unlink(seg.file).catch(() => {}); return; } // the successor has it
       if (!leased) {
+        if (!takingOver) { await unlink(seg.file).catch(() => {}); return; } // lost the lease: nothing to publish
         pending.push(seg);
         if (pending.length === 1) await offerHandover(o.store, o.streamId, { from: o.handoverFrom!, to: o.owner, coversFrom: seg.start.toISOString() });
         return;
@@ -179,7 +186,9 @@ export async function recordStream(o: RecordOptions): Promise<RecordOutcome> {
       await publishSegment(seg);
     }).catch((err) => {
       log.error('segment.publish_failed', { file: seg.file, error: err });
-      finishAll('publish failed');
+      // Not a stop: the supervisor starts a new run (live) or records the failure, and the watchdog can restart it.
+      publishError = { code: (err as { code?: string }).code ?? 'STORAGE_FAILED', message: (err as Error).message };
+      run?.finish('publish failed');
     });
   };
 
@@ -212,13 +221,19 @@ export async function recordStream(o: RecordOptions): Promise<RecordOutcome> {
         if (!leased) {
           const current = await readStream(o.store, o.streamId);
           if (!current || !shouldRecord(current)) { finishAll(`predecessor ${current?.state ?? 'gone'}`); return; }
-          const released = current.owner === o.owner || current.owner !== o.handoverFrom || !recorderAlive(current, o.heartbeatTtlSec);
-          if (released && !stopReason && !takingOverNow) { takingOverNow = true; chain = chain.then(takeOver); }
+          const released = !current.owner || current.owner === o.owner || !recorderAlive(current, o.heartbeatTtlSec);
+          if (!released && current.owner !== o.handoverFrom) { finishAll(`stream taken by ${current.owner}`); return; }
+          if (released && !stopReason && !takingOverNow) {
+            takingOverNow = true;
+            chain = chain.then(takeOver).catch((err) => { log.error('recorder.takeover_failed', { error: err }); finishAll('takeover failed'); });
+          }
           return;
         }
-        // The lease: beat (and check nobody else holds it) a few times per TTL; a published segment beats too.
+        // The lease: a few times per TTL check that nobody else holds it, and beat unless a segment just did.
+        const checkDue = Date.now() - lastLeaseCheckAt >= heartbeatEveryMs;
         const beatDue = Date.now() - lastWriteAt >= heartbeatEveryMs;
-        const current = beatDue ? await readStream(o.store, o.streamId) : null;
+        if (checkDue) lastLeaseCheckAt = Date.now();
+        const current = checkDue ? await readStream(o.store, o.streamId) : null;
         if (current?.owner && current.owner !== o.owner && !handingOver) {
           // Someone else holds the stream now (a watchdog restart raced a hand-over): stop writing.
           leased = false;
@@ -292,6 +307,7 @@ export async function recordStream(o: RecordOptions): Promise<RecordOutcome> {
       if (handingOver) { outcome = { state: 'recording', reason: 'handed over' }; break; }
       if (stopReason) { outcome = { state: 'stopped', reason: stopReason }; break; }
       if (exit.finishReason === 'relayout') { log.info('recorder.relayout', {}); continue; }
+      if (exit.finishReason === 'publish failed' && !live) { outcome = { state: 'failed', reason: 'publish failed', error: publishError }; break; }
       const why = exit.spawnError ? `could not start ffmpeg: ${exit.spawnError.message}` : `ffmpeg exited (${exit.signal ?? `code ${exit.code}`})${exit.finishReason ? ` after ${exit.finishReason}` : ''}: ${exit.stderrTail}`;
       if (!live) {
         outcome = exit.code === 0 ? { state: 'stopped', reason: 'source ended' } : { state: 'failed', reason: 'ffmpeg failed', error: { code: 'FFMPEG_FAILED', message: why } };
@@ -299,7 +315,9 @@ export async function recordStream(o: RecordOptions): Promise<RecordOutcome> {
       }
       const goneMs = Date.now() - lastData;
       if (goneMs >= spec.reconnectSec * 1000 || exit.finishReason === 'gone' || exit.spawnError) {
-        outcome = { state: 'ended', reason: `source gone for ${Math.round(goneMs / 1000)} s`, error: { code: 'SOURCE_GONE', message: why } };
+        outcome = publishError
+          ? { state: 'failed', reason: 'publish failed', error: publishError }
+          : { state: 'ended', reason: `source gone for ${Math.round(goneMs / 1000)} s`, error: { code: 'SOURCE_GONE', message: why } };
         break;
       }
       reconnects++;
@@ -320,14 +338,14 @@ export async function recordStream(o: RecordOptions): Promise<RecordOutcome> {
   if (!leased) {
     // A successor that never took over leaves everything to its predecessor.
     log.info('recorder.handover_abandoned', { reason: outcome.reason, discarded: pending.length });
-    return { state: outcome.state, segments: 0, reason: outcome.reason, reconnects };
+    return { state: outcome.state, segments: 0, reason: outcome.reason, reconnects, held: false };
   }
   const end = new Date().toISOString();
   if (handingOver) {
     await update({ owner: handingOver.to, heartbeatAt: end, state: 'recording' });
     await writes;
     log.info('recorder.handed_over', { to: handingOver.to, segments });
-    return { state: 'recording', segments, reason: 'handed over', reconnects };
+    return { state: 'recording', segments, reason: 'handed over', reconnects, held: true };
   }
   const deadlineAbort = o.signal?.aborted && (o.signal.reason as AppError | undefined)?.code === 'DEADLINE_EXCEEDED';
   if (deadlineAbort) {
@@ -335,7 +353,7 @@ export async function recordStream(o: RecordOptions): Promise<RecordOutcome> {
     await update({ owner: undefined });
     await writes;
     log.warn('recorder.deadline_released', { segments });
-    return { state: 'recording', segments, reason: 'deadline', reconnects };
+    return { state: 'recording', segments, reason: 'deadline', reconnects, held: true };
   }
   if (playlist.segments.length > 0 && outcome.state !== 'failed') {
     await o.store.put(playlistKey(o.streamId), writePlaylist({ ...playlist, ended: true }), { contentType: 'application/vnd.apple.mpegurl' });
@@ -344,5 +362,5 @@ export async function recordStream(o: RecordOptions): Promise<RecordOutcome> {
   await writes;
   if (outcome.state === 'failed') log.error('recorder.failed', { message: outcome.error?.message, segments });
   else log.info('recorder.stopped', { state: outcome.state, reason: outcome.reason, segments, reconnects });
-  return { state: outcome.state, segments, reason: outcome.reason, reconnects };
+  return { state: outcome.state, segments, reason: outcome.reason, reconnects, held: true };
 }

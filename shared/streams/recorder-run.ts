@@ -13,8 +13,6 @@ export interface RecordedSegment {
   durationSec: number;
   /** When ffmpeg reported it closed (epoch ms): the start of segment-to-playlist latency. */
   closedAt: number;
-  /** 0 for the first segment of this run. */
-  index: number;
 }
 
 export interface RunExit {
@@ -27,10 +25,8 @@ export interface RunExit {
 }
 
 export interface RecorderRun {
-  pid?: number;
   /** Ask ffmpeg to finish the current segment and exit ('q'); SIGINT then SIGKILL if it does not. */
   finish(reason: string): void;
-  readonly finishReason: string;
   exited: Promise<RunExit>;
 }
 
@@ -86,7 +82,6 @@ export function startRecorderRun(o: RecorderRunOptions): RecorderRun {
   };
 
   let origin = o.live ? Number.POSITIVE_INFINITY : spawnedAt;
-  let index = 0;
   const lines = readline.createInterface({ input: child.stdout });
   lines.on('line', (line) => {
     const closedAt = Date.now();
@@ -101,7 +96,6 @@ export function startRecorderRun(o: RecorderRunOptions): RecorderRun {
       start: new Date(Math.round(origin + startSec * 1000)),
       durationSec: Math.max(0.001, endSec - startSec),
       closedAt,
-      index: index++,
     });
   });
 
@@ -130,9 +124,7 @@ export function startRecorderRun(o: RecorderRunOptions): RecorderRun {
   });
   o.log.info('recorder.run_started', { pid: child.pid, source: o.source.type, live: o.live });
   return {
-    pid: child.pid,
     finish,
-    get finishReason() { return finishReason; },
     exited,
   };
 }

@@ -4,7 +4,7 @@ import { streamStopKey } from '../domain/store-keys.ts';
 import type { Invoker } from '../invoke/invoker.ts';
 import { putJson, type ObjectStore } from '../storage/object-store.ts';
 import { resolveSource, type SourcePolicy } from './resolve-source.ts';
-import { readStream, recorderAlive, requireStream, writeStream } from './stream-store.ts';
+import { readStream, recorderAlive, requireStream, shouldRecord, writeStream } from './stream-store.ts';
 
 export interface StreamControlDeps {
   store: ObjectStore;
@@ -41,10 +41,14 @@ export async function startStream(raw: unknown, d: StreamControlDeps, opts: { in
   return state;
 }
 
-/** Ask the recorder to stop; it finishes the current segment and marks the stream stopped. */
+/**
+ * Ask the recorder to stop; it finishes the current segment and marks the stream stopped. A stream
+ * that should be recording but whose recorder died gets the request too, so the recorder the
+ * watchdog restarts stops at once instead of recording on.
+ */
 export async function stopStream(streamId: string, d: StreamControlDeps): Promise<{ state: StreamState; stopping: boolean }> {
   const state = await requireStream(d.store, streamId);
-  if (!recorderAlive(state, d.heartbeatTtlSec)) return { state, stopping: false };
+  if (!recorderAlive(state, d.heartbeatTtlSec) && !shouldRecord(state)) return { state, stopping: false };
   await putJson(d.store, streamStopKey(streamId), { requestedAt: new Date().toISOString() });
   return { state, stopping: true };
 }

@@ -173,6 +173,20 @@ describe('COS store specifics (against the local COS server)', () => {
     assert.ok(cos.requests.some((r) => r.fault), 'faults were injected');
   });
 
+  it('put-if-absent whose first answer was lost still reports that it created the object', async () => {
+    const s = cosStore();
+    // Every PUT's answer is lost when it stores: the first stores and is lost, the retry meets the
+    // stored object and gets 409 (a refusal is answered).
+    cos.setFaults({ rate: 1, kinds: ['lost-response'], methods: ['PUT'] });
+    try {
+      assert.equal(await s.putIfAbsent('lost/job.json', '{"mine":true}'), true, 'the object is ours: same bytes');
+      assert.ok(cos.requests.some((r) => r.key === 'lost/job.json' && r.fault === 'lost-response'), 'an answer was lost');
+      assert.equal(await s.putIfAbsent('lost/job.json', '{"someone":"else"}'), false, 'a different writer still loses');
+    } finally {
+      cos.setFaults({ rate: 0 });
+    }
+  });
+
   it('takes the function role keys from SCF variables when none are given', async () => {
     const saved = { ...process.env };
     try {

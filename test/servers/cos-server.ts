@@ -18,8 +18,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
 export interface CosCredential { secretId: string; secretKey: string; token?: string }
-export type CosFaultKind = '503' | 'reset';
-export interface CosFaults { rate: number; kinds?: CosFaultKind[] }
+/** 503 or reset: instead of handling the request; lost-response: handled (stored), then the socket reset. */
+export type CosFaultKind = '503' | 'reset' | 'lost-response';
+export interface CosFaults { rate: number; kinds?: CosFaultKind[]; /** Only requests with these methods (default all). */ methods?: string[] }
 export interface CosRequestRecord {
   method: string;
   /** The URL-decoded object key ('' for bucket-level requests). */
@@ -382,11 +383,16 @@ export async function startCosServer(opts: CosServerOptions = {}): Promise<CosSe
     const ctx: Ctx = { req, res, key: '', query: url.searchParams, body: Buffer.concat(chunks), record, requestId: randomBytes(12).toString('base64url') };
     try {
       try { ctx.key = record.key = decodeURIComponent(url.pathname.slice(1)); } catch { throw new CosError(400, 'InvalidURI', 'Could not parse the specified URI.'); }
-      const fault = pickFault();
+      const fault = !faults.methods || faults.methods.includes(record.method) ? pickFault() : undefined;
       if (fault) record.fault = fault;
       if (fault === 'reset') return void req.socket.destroy();
       if (fault === '503') throw new CosError(503, 'ServiceUnavailable', 'Please reduce your request rate. (injected fault)');
       authenticate(ctx, credentials);
+      if (fault === 'lost-response') {
+        // Do the work, then drop the connection before the answer: the client cannot tell it happened.
+        route({ ...ctx, res: { writeHead: () => undefined, end: () => undefined } as unknown as ServerResponse });
+        return void req.socket.destroy();
+      }
       route(ctx);
     } catch (e) {
       if (res.headersSent) return void req.socket.destroy();
