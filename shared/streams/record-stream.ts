@@ -347,13 +347,15 @@ export async function recordStream(o: RecordOptions): Promise<RecordOutcome> {
     log.info('recorder.handed_over', { to: handingOver.to, segments });
     return { state: 'recording', segments, reason: 'handed over', reconnects, held: true };
   }
-  const deadlineAbort = o.signal?.aborted && (o.signal.reason as AppError | undefined)?.code === 'DEADLINE_EXCEEDED';
-  if (deadlineAbort) {
-    // Out of time without a successor in place: release the lease; a waiting successor or the watchdog continues.
+  if (o.signal?.aborted && stopReason === 'aborted') {
+    // Interrupted, not stopped (the deadline without a successor in place, a runtime shutting down,
+    // a terminated instance): release the lease and keep the stream meant to record, so a waiting
+    // successor or the watchdog (in this runtime or the next) continues it after a marked gap.
+    const why = (o.signal.reason as AppError | undefined)?.code === 'DEADLINE_EXCEEDED' ? 'deadline' : 'interrupted';
     await update({ owner: undefined });
     await writes;
-    log.warn('recorder.deadline_released', { segments });
-    return { state: 'recording', segments, reason: 'deadline', reconnects, held: true };
+    log.warn('recorder.released', { why, segments });
+    return { state: 'recording', segments, reason: why, reconnects, held: true };
   }
   if (playlist.segments.length > 0 && outcome.state !== 'failed') {
     await o.store.put(playlistKey(o.streamId), writePlaylist({ ...playlist, ended: true }), { contentType: 'application/vnd.apple.mpegurl' });
