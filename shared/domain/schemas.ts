@@ -4,24 +4,25 @@ import { AppError } from './app-error.ts';
 
 export const idSchema = z.string().regex(ID_PATTERN, 'must match [A-Za-z0-9_-]{1,128}');
 
+const MEDIA_DESCRIPTION = 'Tracks to record: av (both), audio or video only.';
+const NORMALIZE_DESCRIPTION = 'Re-encode with a keyframe every segment (for sources whose keyframes are sparse or whose codecs are not H.264/AAC).';
+
 /** Where a recorder pulls from. testsrc and file run locally (tests, demos); the rest are live network sources. */
 export const testPatternSourceSchema = z.object({
   type: z.literal('testsrc'),
-  width: z.number().int().min(64).max(3840).default(1280),
-  height: z.number().int().min(64).max(2160).default(720),
-  fps: z.number().int().min(1).max(60).default(30),
-  audio: z.boolean().default(true),
-  /** Burn the wall clock into the picture, so a viewer sees which moment was clipped. */
-  clock: z.boolean().default(true),
-}).strict();
+  width: z.number().int().min(64).max(3840).default(1280).describe('Picture width in pixels.'),
+  height: z.number().int().min(64).max(2160).default(720).describe('Picture height in pixels.'),
+  fps: z.number().int().min(1).max(60).default(30).describe('Frames per second.'),
+  audio: z.boolean().default(true).describe('Add a test tone (440 Hz beeps).'),
+  clock: z.boolean().default(true).describe('Burn the wall clock into the picture, so a viewer sees which moment was clipped.'),
+}).strict().describe('A generated test pattern (local runs only: HL_ALLOW_LOCAL_SOURCES).');
 
 export const fileSourceSchema = z.object({
   type: z.literal('file'),
-  path: z.string().min(1).max(4096),
-  loop: z.boolean().default(true),
-  /** Re-encode with a keyframe every segment (for sources whose keyframes are sparse or codecs are not H.264/AAC). */
-  normalize: z.boolean().default(false),
-}).strict();
+  path: z.string().min(1).max(4096).describe('A media file on the server.'),
+  loop: z.boolean().default(true).describe('Play the file again from the start when it ends.'),
+  normalize: z.boolean().default(false).describe(NORMALIZE_DESCRIPTION),
+}).strict().describe('A media file played as a live source (local runs only: HL_ALLOW_LOCAL_SOURCES).');
 
 /** Which tracks of a source to record: both, or only the audio or only the video (single-stream room recording with separate files). */
 export const mediaKinds = ['av', 'audio', 'video'] as const;
@@ -34,51 +35,50 @@ export type MediaKind = (typeof mediaKinds)[number];
  */
 export const urlSourceSchema = z.object({
   type: z.literal('url'),
-  url: z.string().min(1).max(2048),
-  media: z.enum(mediaKinds).default('av'),
-  normalize: z.boolean().default(false),
-}).strict();
+  url: z.string().min(1).max(2048).describe('rtmp(s)://, srt://, or http(s):// HLS (.m3u8) or HTTP-FLV (.flv); checked against the URL policy (no credentials; no private or loopback hosts outside local runs; HL_ALLOWED_HOSTS).'),
+  media: z.enum(mediaKinds).default('av').describe(MEDIA_DESCRIPTION),
+  normalize: z.boolean().default(false).describe(NORMALIZE_DESCRIPTION),
+}).strict().describe('A live network source: stream copy when it is H.264/AAC.');
 
 /** A TRTC user's CDN relay; the URL is built from the configured relay domain (stream id <sdkAppId>_<roomId>_<userId>_main|aux). */
 export const trtcSourceSchema = z.object({
   type: z.literal('trtc'),
-  sdkAppId: z.number().int().min(1).max(2 ** 32),
-  roomId: z.union([z.number().int().min(1).max(2 ** 32), idSchema]),
-  userId: idSchema,
-  stream: z.enum(['main', 'aux']).default('main'),
-  media: z.enum(mediaKinds).default('av'),
-  normalize: z.boolean().default(false),
-}).strict();
+  sdkAppId: z.number().int().min(1).max(2 ** 32).describe('The TRTC application id.'),
+  roomId: z.union([z.number().int().min(1).max(2 ** 32), idSchema]).describe('The TRTC room: a numeric or a string room id.'),
+  userId: idSchema.describe('The TRTC user whose stream to record.'),
+  stream: z.enum(['main', 'aux']).default('main').describe('main: the camera stream; aux: the screen share.'),
+  media: z.enum(mediaKinds).default('av').describe(MEDIA_DESCRIPTION),
+  normalize: z.boolean().default(false).describe(NORMALIZE_DESCRIPTION),
+}).strict().describe("A TRTC user's CDN relay (needs HL_TRTC_RELAY_DOMAIN).");
 
 /** Several live sources composited into one stream (grid + mixed audio); made by room recordings. */
 export const mixSourceSchema = z.object({
   type: z.literal('mix'),
-  /** Empty only for a room mix waiting for its first user. */
-  inputs: z.array(z.object({ userId: idSchema, url: z.string().min(1).max(2048) }).strict()).max(64),
-  media: z.enum(mediaKinds).default('av'),
+  inputs: z.array(z.object({ userId: idSchema, url: z.string().min(1).max(2048) }).strict()).max(64)
+    .describe('The streams to composite (at most HL_MAX_MIX_USERS); empty only for a room mix waiting for its first user.'),
+  media: z.enum(mediaKinds).default('av').describe(MEDIA_DESCRIPTION),
   canvas: z.object({
     width: z.number().int().min(64).max(3840).multipleOf(2).default(1280),
     height: z.number().int().min(64).max(2160).multipleOf(2).default(720),
     fps: z.number().int().min(1).max(60).default(30),
-  }).strict().default({ width: 1280, height: 720, fps: 30 }),
-}).strict();
+  }).strict().default({ width: 1280, height: 720, fps: 30 }).describe('The size and frame rate of the composited picture.'),
+}).strict().describe('Several live sources composited into one stream (grid and mixed audio).');
 
-export const sourceSchema = z.discriminatedUnion('type', [testPatternSourceSchema, fileSourceSchema, urlSourceSchema, trtcSourceSchema, mixSourceSchema]);
+export const sourceSchema = z.discriminatedUnion('type', [testPatternSourceSchema, fileSourceSchema, urlSourceSchema, trtcSourceSchema, mixSourceSchema])
+  .describe('Where the recorder pulls from, chosen by `type`.');
 export type SourceSpec = z.infer<typeof sourceSchema>;
 /** Sources that are live network pulls: they drop, stall and reconnect. */
 export const isLiveSource = (s: SourceSpec) => s.type === 'url' || s.type === 'trtc' || s.type === 'mix';
 
 export const streamSpecSchema = z.object({
-  id: idSchema,
+  id: idSchema.describe('Your id for the stream; starting a stopped stream again continues its playlist.'),
   source: sourceSchema,
-  retentionSec: z.number().int().min(10).max(7 * 24 * 3600).default(600),
-  segmentSec: z.number().int().min(1).max(10).default(2),
-  /** Live sources: no data for this long counts as a drop (then reconnect). */
-  stallSec: z.number().int().min(2).max(120).default(10),
-  /** Live sources: keep reconnecting for this long after a drop before the stream ends as "ended". */
-  reconnectSec: z.number().int().min(0).max(24 * 3600).default(60),
-  /** Set by room recordings: where the stream belongs. */
-  room: z.object({ roomId: idSchema, recordingId: idSchema, userId: idSchema.optional(), track: z.enum(mediaKinds) }).strict().optional(),
+  retentionSec: z.number().int().min(10).max(7 * 24 * 3600).default(600).describe('Recorded segments are kept this long; a highlight window must start inside it.'),
+  segmentSec: z.number().int().min(1).max(10).default(2).describe('Target segment length (copy mode cuts at the source keyframes, so segments of a sparse-keyframe source run longer).'),
+  stallSec: z.number().int().min(2).max(120).default(10).describe('Live sources: no data for this long counts as a drop (then reconnect).'),
+  reconnectSec: z.number().int().min(0).max(24 * 3600).default(60).describe('Live sources: keep reconnecting for this long after a drop before the stream ends as "ended".'),
+  room: z.object({ roomId: idSchema, recordingId: idSchema, userId: idSchema.optional(), track: z.enum(mediaKinds) }).strict().optional()
+    .describe('Where the stream belongs: set by room recordings only (POST /v1/streams refuses it with 422).'),
 }).strict()
   .refine((s) => s.source.type !== 'mix' || s.source.inputs.length > 0 || s.room !== undefined, { message: 'a mix needs at least one input', path: ['source', 'inputs'] });
 export type StreamSpec = z.infer<typeof streamSpecSchema>;
@@ -126,25 +126,20 @@ export const x264Presets = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fas
 const TRANSCODE_ONLY = ['profile', 'fit', 'crf', 'preset', 'maxBitrateKbps', 'parts', 'partSec'] as const;
 
 export const highlightRequestSchema = z.object({
-  id: idSchema.optional(),
-  streamId: idSchema,
-  at: instantSchema.optional(),
-  before: z.number().min(0).max(3600).default(20),
-  after: z.number().min(0).max(600).default(0),
-  mode: z.enum(clipModes).default('copy'),
-  /** transcode: the rendition (default 720p). */
-  profile: z.enum(outputProfiles).optional(),
-  /** transcode, vertical: centre crop, or the whole frame over a blurred fill (default). */
-  fit: z.enum(['crop', 'blur']).optional(),
-  crf: z.number().int().min(16).max(35).optional(),
-  preset: z.enum(x264Presets).optional(),
-  maxBitrateKbps: z.number().int().min(200).max(20_000).optional(),
-  /** transcode: split the window into this many parts (fan-out width). */
-  parts: z.number().int().min(1).max(64).optional(),
-  /** transcode: or into parts of about this many seconds (aligned to segments). */
-  partSec: z.number().min(1).max(300).optional(),
-  /** Gets a signed POST with the job when it ends. */
-  callbackUrl: z.string().url().max(2048).optional(),
+  id: idSchema.optional().describe('Your id for the highlight: the same id and request again returns the existing job (200); the same id with a different request is refused (409). Absent: the server makes one.'),
+  streamId: idSchema.describe('The stream to clip (its id from POST /v1/streams).'),
+  at: instantSchema.optional().describe('The moment of the highlight: ISO-8601 date-time with zone, or epoch milliseconds; default now; at most 30 s in the future.'),
+  before: z.number().min(0).max(3600).default(20).describe('Seconds before `at` where the clip starts.'),
+  after: z.number().min(0).max(600).default(0).describe('Seconds after `at` where the clip ends (post-roll: the job waits for them to be recorded).'),
+  mode: z.enum(clipModes).default('copy').describe('copy: stream copy from the keyframe at or before the start; precise: frame-exact boundaries (smart cut); transcode: a new rendition (profile), frame-exact.'),
+  profile: z.enum(outputProfiles).optional().describe('transcode: the rendition (default 720p).'),
+  fit: z.enum(['crop', 'blur']).optional().describe('transcode, vertical: centre crop, or the whole frame over a blurred fill (default blur).'),
+  crf: z.number().int().min(16).max(35).optional().describe('transcode: x264 constant rate factor, lower is better (default 23).'),
+  preset: z.enum(x264Presets).optional().describe('transcode: x264 preset (default veryfast).'),
+  maxBitrateKbps: z.number().int().min(200).max(20_000).optional().describe('transcode: cap on the video bitrate in kbit/s.'),
+  parts: z.number().int().min(1).max(64).optional().describe('transcode: split the window into this many parts (fan-out width).'),
+  partSec: z.number().min(1).max(300).optional().describe('transcode: or into parts of about this many seconds (aligned to segments).'),
+  callbackUrl: z.string().url().max(2048).optional().describe('Gets a signed POST with the job when it ends (http(s); no credentials; no private or loopback hosts outside local runs; HL_ALLOWED_HOSTS).'),
 }).strict()
   .refine((r) => r.before + r.after > 0, { message: 'before + after must be more than 0 seconds' })
   .refine((r) => r.mode === 'transcode' || TRANSCODE_ONLY.every((k) => r[k] === undefined), {

@@ -18,6 +18,7 @@ import { sourcePolicyFrom } from '../streams/resolve-source.ts';
 import { startStream, stopStream } from '../streams/start-stream.ts';
 import { recordingView, streamView } from './views.ts';
 import { jobView } from '../clips/job-view.ts';
+import { openApiDocument } from './openapi.ts';
 
 export interface HttpResult {
   status: number;
@@ -128,6 +129,9 @@ const routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
   },
 ];
 
+/** The routes' methods and patterns (the OpenAPI test checks every one is documented). */
+export const routeTable: ReadonlyArray<{ method: string; pattern: RegExp }> = routes;
+
 /**
  * URLs stored in a job were made when it finished; a presigned one (COS) expires, so a status read
  * signs them again from their keys.
@@ -141,13 +145,17 @@ async function withFreshUrls(job: ClipJob, d: Deps): Promise<ClipJob> {
   };
 }
 
+/** GET /openapi.json: built on the first request, then the same object. */
+let openApiCache: object | undefined;
+
 /**
  * The HTTP API core, runtime-neutral: a request in, a status and JSON body out. Everything under
- * /v1 is signed (request-signature.ts); /healthz is open.
+ * /v1 is signed (request-signature.ts); /healthz and /openapi.json (openapi.ts) are open.
  */
 export async function routeRequest(req: HttpRequest, d: Deps): Promise<HttpResult> {
   try {
     if (req.method === 'GET' && req.path === '/healthz') return { status: 200, body: { ok: true } };
+    if (req.method === 'GET' && req.path === '/openapi.json') return { status: 200, body: (openApiCache ??= openApiDocument()) };
     if (Buffer.byteLength(req.body) > d.config.maxBodyBytes) {
       throw new AppError('PAYLOAD_TOO_LARGE', `request body is larger than ${d.config.maxBodyBytes} bytes`);
     }

@@ -3,32 +3,32 @@ import { idSchema, mediaKinds, type MediaKind } from '../domain/schemas.ts';
 
 /** PUT /v1/rooms/:roomId/users/:userId: the user's stream (locally any source URL; in the cloud their TRTC relay). */
 export const roomUserInputSchema = z.union([
-  z.object({ url: z.string().min(1).max(2048) }).strict(),
-  z.object({ trtc: z.object({ sdkAppId: z.number().int().min(1).max(2 ** 32), stream: z.enum(['main', 'aux']).default('main') }).strict() }).strict(),
-]);
+  z.object({ url: z.string().min(1).max(2048).describe('Any source URL the URL policy allows (rtmp(s)://, srt://, http(s)://).') }).strict()
+    .describe('The user streams from a URL (local runs).'),
+  z.object({
+    trtc: z.object({
+      sdkAppId: z.number().int().min(1).max(2 ** 32).describe('The TRTC application id.'),
+      stream: z.enum(['main', 'aux']).default('main').describe('main: the camera stream; aux: the screen share.'),
+    }).strict().describe("The user's TRTC CDN relay (needs HL_TRTC_RELAY_DOMAIN)."),
+  }).strict().describe('The user streams through TRTC.'),
+]).describe("The user's stream.");
 
 /** POST /v1/rooms/:roomId/recordings. Field names follow TRTC cloud recording where they can. */
 export const roomRecordingRequestSchema = z.object({
-  id: idSchema.optional(),
-  /** single: one recording per user; mixed: the chosen users composited into one stream. */
-  mode: z.enum(['single', 'mixed']),
-  media: z.enum(mediaKinds).default('av'),
-  /** single + av: audio and video to separate files per user. */
-  separateAV: z.boolean().default(false),
-  /** Record only these users; absent = everyone announced in the room. */
-  userIds: z.array(idSchema).min(1).max(1000).optional(),
-  /** The recorder's own user id in the room; "0" or absent gets a random one. */
-  recorderUserId: z.string().max(128).optional(),
+  id: idSchema.optional().describe('Your id for the recording: the same id again returns the existing recording (200). Absent: the server makes one.'),
+  mode: z.enum(['single', 'mixed']).describe('single: one recording per user; mixed: the chosen users composited into one stream.'),
+  media: z.enum(mediaKinds).default('av').describe('Tracks to record: av (both), audio or video only.'),
+  separateAV: z.boolean().default(false).describe('single + av: audio and video to separate files per user.'),
+  userIds: z.array(idSchema).min(1).max(1000).optional().describe('Record only these users; absent: everyone announced in the room.'),
+  recorderUserId: z.string().max(128).optional().describe('The recorder\'s own user id in the room; "0" or absent gets a random one.'),
   canvas: z.object({
     width: z.number().int().min(64).max(3840).multipleOf(2).default(1280),
     height: z.number().int().min(64).max(2160).multipleOf(2).default(720),
     fps: z.number().int().min(1).max(60).default(30),
-  }).strict().optional(),
-  segmentSec: z.number().int().min(1).max(10).default(2),
-  /** Segments are kept this long (the finalised files are made from them): default 24 h. */
-  retentionSec: z.number().int().min(10).max(7 * 24 * 3600).default(24 * 3600),
-  /** A user's stream gone this long ends their recording (like leaving the room). */
-  reconnectSec: z.number().int().min(0).max(3600).default(30),
+  }).strict().optional().describe('mixed: the size and frame rate of the composited picture (default 1280x720 at 30 fps).'),
+  segmentSec: z.number().int().min(1).max(10).default(2).describe('Target segment length of the recorded streams.'),
+  retentionSec: z.number().int().min(10).max(7 * 24 * 3600).default(24 * 3600).describe('Segments are kept this long (the finalised files are made from them): default 24 h.'),
+  reconnectSec: z.number().int().min(0).max(3600).default(30).describe("A user's stream gone this long ends their recording (like leaving the room)."),
 }).strict()
   .refine((r) => !r.separateAV || (r.mode === 'single' && r.media === 'av'), { message: 'separateAV applies to mode "single" with media "av"', path: ['separateAV'] })
   .refine((r) => r.canvas === undefined || r.mode === 'mixed', { message: 'canvas applies to mode "mixed"', path: ['canvas'] });
