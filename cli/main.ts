@@ -29,9 +29,23 @@ options:
   --data DIR    data folder holding the local signing secret (default $HL_DATA_DIR or ./data)
   --json        print JSON on stdout instead of text
 
-exit codes: 0 done, 1 the API refused or the job failed, 2 bad usage`;
+exit codes: 0 done, 1 the API refused (the code, message and a hint are printed) or the job failed,
+            2 bad usage`;
 
 class UsageError extends Error {}
+
+/** What to try next, for the refusals people meet most. */
+const HINTS: Record<string, string> = {
+  SIGNATURE_INVALID: 'the CLI signs with the secret in --data DIR/.secret (or $HL_SECRET); point --data at the runtime\'s data folder',
+  SIGNATURE_STALE: 'this machine\'s clock and the server\'s differ by more than HL_SIGNATURE_TOLERANCE_SEC',
+  STREAM_NOT_FOUND: 'list the streams with `npm run cli -- record list`',
+  STREAM_ACTIVE: 'it is being recorded; stop it first with `npm run cli -- record stop <id> --wait`',
+  WINDOW_EXPIRED: 'the window is older than the stream\'s retention; ask for a more recent moment or record with a longer --retention',
+  URL_NOT_ALLOWED: 'private and loopback hosts need HL_ALLOW_PRIVATE_URLS=1; an allow-list is set with HL_ALLOWED_HOSTS',
+  SOURCE_NOT_ALLOWED: 'testsrc and file sources need HL_ALLOW_LOCAL_SOURCES=1; srt needs an ffmpeg built with libsrt (FFMPEG_PATH)',
+  TOO_MANY_USERS: 'pass --users with fewer users, or raise HL_MAX_MIX_USERS (up to 64)',
+  JOB_CONFLICT: 'that highlight id was used for a different request; drop --id or pick another',
+};
 
 async function main(argv: string[]): Promise<number> {
   const { values: v, positionals: pos } = parseArgs({
@@ -219,6 +233,8 @@ main(process.argv.slice(2)).then(
     }
     if (err instanceof ApiError) {
       console.error(`error: ${err.code} (HTTP ${err.status}): ${err.message}`);
+      const hint = HINTS[err.code];
+      if (hint) console.error(`hint: ${hint}`);
       process.exit(1);
     }
     const cause = (err as { cause?: { code?: string } }).cause;

@@ -185,6 +185,7 @@ describe('spine: record → highlight → MP4 on the local runtime', () => {
     const refused = await cli('clip', '--stream', 'nope', '--before', '2');
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /STREAM_NOT_FOUND/);
+    assert.match(refused.stderr, /hint: list the streams/, 'a refusal comes with what to try next');
   });
 
   it('stops on request, finalising the last segment and ending the playlist', async () => {
