@@ -158,9 +158,15 @@ export function renderApiMarkdown(doc: Schema = openApiDocument()): string {
     for (const { method, path: p, op } of ops.filter((o) => o.op.tags?.includes(tag.name))) {
       out.push(`### ${op.operationId}`, '', `${code(`${method} ${p}`)} — ${op.summary}${Array.isArray(op.security) && op.security.length === 0 ? ' (unsigned)' : ''}`, '');
       if (op.description) out.push(op.description, '');
-      if (op.parameters?.length) {
-        out.push('Path parameters:', '', '| name | description | pattern |', '|---|---|---|');
-        for (const prm of op.parameters as Schema[]) out.push(`| ${code(prm.name)} | ${cell(prm.description ?? '')} | ${prm.schema?.pattern ? code(prm.schema.pattern) : ''} |`);
+      for (const where of ['path', 'query'] as const) {
+        const prms = ((op.parameters ?? []) as Schema[]).filter((x) => x.in === where);
+        if (!prms.length) continue;
+        out.push(`${where === 'path' ? 'Path' : 'Query'} parameters:`, '', '| name | type | description | rule |', '|---|---|---|---|');
+        for (const prm of prms) {
+          const s = prm.schema ?? {};
+          const rule = s.pattern ? code(s.pattern) : [s.minimum !== undefined ? `≥ ${s.minimum}` : '', s.maximum !== undefined ? `≤ ${s.maximum}` : '', s.default !== undefined ? `default ${s.default}` : ''].filter(Boolean).join(', ');
+          out.push(`| ${code(prm.name)} | ${s.type ?? ''} | ${cell(prm.description ?? '')} | ${rule} |`);
+        }
         out.push('');
       }
       const bodyRef = op.requestBody?.content?.['application/json']?.schema;

@@ -6,6 +6,7 @@ import { ID_PATTERN } from '../domain/ids.ts';
 import {
   clipModes, highlightRequestSchema, jobStates, mediaKinds, outputProfiles, sourceSchema, streamSpecSchema, streamStates, x264Presets,
 } from '../domain/schemas.ts';
+import { listJobsQuerySchema } from '../clips/list-jobs.ts';
 import { roomRecordingRequestSchema, roomUserInputSchema } from '../rooms/room-schemas.ts';
 
 /**
@@ -48,6 +49,12 @@ function requestSchema(schema: z.ZodType): Schema {
   return json;
 }
 
+/** Query parameters from the zod object that validates them: name → [description, schema]. */
+function queryParams(schema: z.ZodObject): Record<string, [string, Schema]> {
+  const props = (requestSchema(schema).properties ?? {}) as Record<string, Schema>;
+  return Object.fromEntries(Object.entries(props).map(([name, { description, ...rest }]) => [name, [String(description ?? ''), rest]]));
+}
+
 // ---- response schemas, after views.ts / job-view.ts ----
 
 const d = (description?: string): Schema => (description ? { description } : {});
@@ -87,9 +94,10 @@ const streamView = obj({
   maxSegmentSec: num('Longest segment so far.'),
   warning: str('Set when segments run much longer than segmentSec (sparse source keyframes).'),
   room: { ...roomOfStream, description: 'Set for the streams of a room recording.' },
-  available: { ...orNull(obj({ start: time(), end: time(), segments: int() }, ['start', 'end', 'segments'])), description: 'GET /v1/streams/{id} only: the recorded window (null before the first segment).' },
-  lastSegmentAgeSec: { ...orNull(num()), description: 'GET /v1/streams/{id} only: seconds since the newest segment ended.' },
-  playlistUrl: str('The HLS playlist of the recent past (POST and GET of one stream).'),
+  available: { ...orNull(obj({ start: time(), end: time(), segments: int() }, ['start', 'end', 'segments'])), description: 'GET only: the recorded window (null before the first segment).' },
+  lastSegmentAgeSec: { ...orNull(num()), description: 'GET only: seconds since the newest segment ended.' },
+  gapsInWindow: int('GET only: holes (reconnects, recorder restarts) inside the recorded window.'),
+  playlistUrl: str('The HLS playlist of the recent past (a live playlist over the retention window).'),
   error: errorField,
 }, ['id', 'state', 'source', 'retentionSec', 'segmentSec', 'createdAt', 'restarts', 'reconnects', 'handovers', 'segmentCount'], 'A stream (views.ts streamView).');
 
@@ -197,6 +205,8 @@ interface Operation {
   description?: string;
   tag: string;
   params?: Record<string, string>;
+  /** Query parameters: name → [description, schema]. */
+  query?: Record<string, [string, Schema]>;
   body?: string;
   /** Status → description; the response body is `response`. */
   success: Record<number, string>;
@@ -238,6 +248,12 @@ const operations: Operation[] = [
     errors: ['STREAM_NOT_FOUND', 'JOB_CONFLICT', 'VALIDATION_FAILED', 'URL_NOT_ALLOWED', 'WINDOW_EXPIRED', 'WINDOW_EMPTY'],
   },
   {
+    method: 'get', path: '/v1/highlights', operationId: 'listHighlights', tag: 'highlights', summary: 'List highlights',
+    description: 'The newest highlights first (the console\'s gallery), with fresh URLs. Reads every job: meant for thousands, not millions.',
+    query: queryParams(listJobsQuerySchema),
+    success: { 200: 'The highlights.' }, response: obj({ highlights: arr(ref('JobView')) }, ['highlights']), errors: ['VALIDATION_FAILED'],
+  },
+  {
     method: 'get', path: '/v1/highlights/{id}', operationId: 'getHighlight', tag: 'highlights', summary: 'Read a highlight',
     description: 'Status, progress, preview, result (with freshly signed URLs), error and callback delivery.',
     params: { id: 'The highlight id.' }, success: { 200: 'The job.' }, response: ref('JobView'), errors: ['INVALID_ID', 'JOB_NOT_FOUND'],
@@ -248,6 +264,13 @@ const operations: Operation[] = [
     params: { id: 'The highlight id.' },
     success: { 202: 'Cancelled.', 200: 'It had already finished: the job as it is.' },
     response: ref('JobView'), errors: ['INVALID_ID', 'JOB_NOT_FOUND'],
+  },
+  {
+    method: 'get', path: '/v1/rooms', operationId: 'listRooms', tag: 'rooms', summary: 'List rooms',
+    success: { 200: 'Every room with users or recordings, with counts.' },
+    response: obj({
+      rooms: arr(obj({ roomId: str(), users: int('Users in the room now.'), recordings: int('Recordings, any state.'), recording: int('Recordings running now.') }, ['roomId', 'users', 'recordings', 'recording'])),
+    }, ['rooms']),
   },
   {
     method: 'get', path: '/v1/rooms/{roomId}', operationId: 'getRoom', tag: 'rooms', summary: 'Read a room',
@@ -325,11 +348,14 @@ function operationObject(op: Operation): Schema {
     summary: op.summary,
     ...(op.description ? { description: op.description } : {}),
     tags: [op.tag],
-    ...(op.params
+    ...(op.params || op.query
       ? {
-          parameters: Object.entries(op.params).map(([name, description]) => ({
-            name, in: 'path', required: true, description, schema: { type: 'string', pattern: ID_PATTERN.source },
-          })),
+          parameters: [
+            ...Object.entries(op.params ?? {}).map(([name, description]) => ({
+              name, in: 'path', required: true, description, schema: { type: 'string', pattern: ID_PATTERN.source },
+            })),
+            ...Object.entries(op.query ?? {}).map(([name, [description, schema]]) => ({ name, in: 'query', required: false, description, schema })),
+          ],
         }
       : {}),
     ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: ref(op.body) } } } } : {}),

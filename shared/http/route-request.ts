@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { AppError, toErrorBody } from '../domain/app-error.ts';
 import { assertId } from '../domain/ids.ts';
 import { playlistKey } from '../domain/store-keys.ts';
@@ -10,7 +11,8 @@ import type { ClipJob } from '../domain/schemas.ts';
 import type { HttpRequest } from '../triggers/api-gateway-event.ts';
 import { listStreams, readPlaylist, readStream, requireStream } from '../streams/stream-store.ts';
 import { joinRoom, leaveRoom } from '../rooms/room-users.ts';
-import { listRecordings, listRoomUsers, requireRecording } from '../rooms/room-store.ts';
+import { listRecordings, listRoomIds, listRoomUsers, requireRecording } from '../rooms/room-store.ts';
+import { listJobs } from '../clips/list-jobs.ts';
 import { writeRoomManifest } from '../rooms/room-manifest.ts';
 import { startRoomRecording } from '../rooms/start-room-recording.ts';
 import { stopRoomRecording } from '../rooms/stop-room-recording.ts';
@@ -50,7 +52,12 @@ const routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
   },
   {
     method: 'GET', pattern: /^\/v1\/streams$/,
-    handler: async (_req, _p, d) => ({ status: 200, body: { streams: (await listStreams(d.store)).map((s) => streamView(s)) } }),
+    handler: async (_req, _p, d) => {
+      const limit = pLimit(8);
+      const streams = await Promise.all((await listStreams(d.store)).map((s) => limit(async () =>
+        streamView(s, await readPlaylist(d.store, s.spec.id).catch(() => undefined), await d.store.url(playlistKey(s.spec.id))))));
+      return { status: 200, body: { streams } };
+    },
   },
   {
     method: 'GET', pattern: /^\/v1\/streams\/([^/]+)$/,
@@ -75,6 +82,10 @@ const routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
     },
   },
   {
+    method: 'GET', pattern: /^\/v1\/highlights$/,
+    handler: async (req, _p, d) => ({ status: 200, body: { highlights: await Promise.all((await listJobs(d.store, req.query)).map(async (j) => jobView(await withFreshUrls(j, d)))) } }),
+  },
+  {
     method: 'DELETE', pattern: /^\/v1\/highlights\/([^/]+)$/,
     handler: async (_req, [id], d) => {
       const { job, changed } = await cancelHighlight(assertId(id, 'highlight id'), { store: d.store, invoker: d.invoker });
@@ -84,6 +95,17 @@ const routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
   {
     method: 'GET', pattern: /^\/v1\/highlights\/([^/]+)$/,
     handler: async (_req, [id], d) => ({ status: 200, body: jobView(await withFreshUrls(await requireJob(d.store, assertId(id, 'highlight id')), d)) }),
+  },
+  {
+    method: 'GET', pattern: /^\/v1\/rooms$/,
+    handler: async (_req, _p, d) => {
+      const limit = pLimit(8);
+      const rooms = await Promise.all((await listRoomIds(d.store)).map((roomId) => limit(async () => {
+        const [users, recordings] = await Promise.all([listRoomUsers(d.store, roomId), listRecordings(d.store, roomId)]);
+        return { roomId, users: users.length, recordings: recordings.length, recording: recordings.filter((r) => r.state === 'recording').length };
+      })));
+      return { status: 200, body: { rooms } };
+    },
   },
   {
     method: 'GET', pattern: /^\/v1\/rooms\/([^/]+)$/,

@@ -32,6 +32,8 @@ export function streamView(s: StreamState, playlist?: Playlist, playlistUrl?: st
       ? {
           available: first && last ? { start: first.start.toISOString(), end: segmentEnd(last).toISOString(), segments: segs.length } : null,
           lastSegmentAgeSec: last ? Math.max(0, (Date.now() - segmentEnd(last).getTime()) / 1000) : null,
+          // Each discontinuity inside the window is a hole (a reconnect or a recorder restart).
+          gapsInWindow: segs.filter((x, i) => i > 0 && x.discontinuity).length,
         }
       : {}),
     playlistUrl,

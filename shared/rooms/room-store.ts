@@ -48,6 +48,18 @@ export function writeRecording(store: ObjectStore, r: RoomRecording): Promise<vo
   return putJson(store, recordingKey(r.roomId, r.id), r);
 }
 
+/** Every room with anything stored (rooms/<roomId>/). */
+export async function listRoomIds(store: ObjectStore): Promise<string[]> {
+  const ids: string[] = [];
+  let startAfter: string | undefined;
+  for (;;) {
+    const page = await store.list('rooms/', { delimiter: '/', startAfter, limit: 1000 });
+    ids.push(...page.prefixes.map((p) => p.slice('rooms/'.length, -1)));
+    if (!page.nextStartAfter) return ids;
+    startAfter = page.nextStartAfter;
+  }
+}
+
 /** Every recording of a room (rooms/<roomId>/<id>/recording.json). */
 export async function listRecordings(store: ObjectStore, roomId: string): Promise<RoomRecording[]> {
   const { prefixes } = await store.list(roomPrefix(roomId), { delimiter: '/' });

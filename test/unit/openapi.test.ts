@@ -68,7 +68,8 @@ test('operations: path params match the template, bodies point at request schema
   for (const [p, item] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
     for (const [method, op] of Object.entries(item)) {
       const names = [...p.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
-      assert.deepEqual((op.parameters ?? []).map((x: { name: string; in: string }) => x.in === 'path' && x.name), names, `${method} ${p} params`);
+      assert.deepEqual((op.parameters ?? []).filter((x: { in: string }) => x.in === 'path').map((x: { name: string }) => x.name), names, `${method} ${p} params`);
+      for (const q of (op.parameters ?? []).filter((x: { in: string }) => x.in !== 'path')) assert.equal(q.in, 'query', `${method} ${p} ${q.name}`);
       assert.equal(op.requestBody?.content['application/json'].schema.$ref, bodies[`${method} ${p}`] && `#/components/schemas/${bodies[`${method} ${p}`]}`, `${method} ${p} body`);
       const statuses = Object.keys(op.responses);
       assert.ok(statuses.some((s) => /^2\d\d$/.test(s)), `${method} ${p} has a 2xx`);
