@@ -39,6 +39,8 @@ export interface Config {
   store: StoreConfig;
   /** Where finished clips (MP4 + poster) go when not with the recordings: another bucket/region/account (HL_OUTPUT_COS_*). */
   outputStore?: Extract<StoreConfig, { kind: 'cos' }>;
+  /** Web console (/console): optional login password (HL_CONSOLE_PASSWORD; the login token derived from the secret always works), session lifetime, Secure cookies. */
+  console: { password?: string; sessionSec: number; secureCookie: boolean };
   /** SCF: how functions find each other (deployed names are prefix + api|segmenter|clipper|transcoder). */
   scf: { region?: string; namespace: string; functionPrefix: string; endpoint?: string; protocol: 'http://' | 'https://' };
 }
@@ -93,6 +95,13 @@ function trtcRelay(env: NodeJS.ProcessEnv): Config['trtcRelay'] {
   return { domain, protocol, app };
 }
 
+function consolePassword(env: NodeJS.ProcessEnv): string | undefined {
+  const p = env.HL_CONSOLE_PASSWORD;
+  if (!p) return undefined;
+  if (p.length < 12) throw new AppError('BAD_REQUEST', 'HL_CONSOLE_PASSWORD must be at least 12 characters');
+  return p;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const runtime = env.TENCENTCLOUD_RUNENV === 'SCF' ? 'scf' : 'local';
   const cfg: Config = {
@@ -117,6 +126,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     maxMixUsers: num(env, 'HL_MAX_MIX_USERS', 16, 1, 64),
     store: storeConfig(env),
     outputStore: env.HL_OUTPUT_COS_BUCKET ? cosConfig(env, 'HL_OUTPUT_COS_') : undefined,
+    console: {
+      password: consolePassword(env),
+      sessionSec: num(env, 'HL_CONSOLE_SESSION_SEC', 12 * 3600, 1, 30 * 24 * 3600),
+      secureCookie: env.HL_CONSOLE_COOKIE_SECURE ? env.HL_CONSOLE_COOKIE_SECURE === '1' : runtime === 'scf',
+    },
     scf: {
       region: env.TENCENTCLOUD_REGION || env.HL_SCF_REGION || undefined,
       namespace: env.HL_SCF_NAMESPACE || 'default',
