@@ -1,5 +1,6 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { buildConsoleAssets } from '../shared/console/console-assets.ts';
 import { bundleFunction, type BundleResult } from './bundle.ts';
 import { assertLinuxX64, buildFfmpegLayer, npmFfmpegBinaries, type LayerBinaries } from './ffmpeg-layer.ts';
 import { checkLimits, formatBytes, type LimitReport } from './limits.ts';
@@ -87,6 +88,18 @@ export async function packageAll(opts: PackageOptions = {}): Promise<PackageResu
     }
   }));
   for (const b of bundles) log(`bundled ${b.name}: ${formatBytes(b.bytes)}, ${b.packages.length} npm packages inlined`);
+
+  // The web console rides with the HTTP function: prebuilt files in <bundle>/console/ (console-assets.ts reads them there).
+  const httpFunctions = new Set(pre.triggers.filter((t) => t.type === 'apigw').map((t) => t.function));
+  const consoleAssets = httpFunctions.size ? await buildConsoleAssets(root) : undefined;
+  for (const b of bundles.filter((x) => httpFunctions.has(x.name))) {
+    await mkdir(path.join(outDir, b.name, 'console'), { recursive: true });
+    for (const [name, asset] of consoleAssets ?? []) {
+      await writeFile(path.join(outDir, b.name, 'console', name), asset.body);
+      b.files.push(`console/${name}`);
+    }
+    log(`console files added to ${b.name}: ${[...(consoleAssets?.keys() ?? [])].join(', ')}`);
+  }
 
   const [manifest, functions, layer] = await Promise.all([
     checkManifest({ root, manifestFile: opts.manifestFile, outDir }),

@@ -113,6 +113,37 @@ describe('npm run package', () => {
     }
   });
 
+  it('the api zip carries the prebuilt console and serves it, and its session check, in SCF mode', async () => {
+    const dir = path.join(tmp, 'console-api');
+    await mkdir(dir, { recursive: true });
+    await unzip(path.join(out, 'api.zip'), dir);
+    for (const f of ['index.html', 'app.js', 'app.css']) assert.ok(existsSync(path.join(dir, 'console', f)), `console/${f} in api.zip`);
+    assert.ok(existsSync(path.join(out, 'sls', 'console', 'app.js')), 'and in the sls deploy folder');
+    const script = `
+      const m = require('./index.js');
+      const call = (e, id) => m.main_handler({ headers: {}, ...e }, { request_id: id, time_limit_in_ms: 10000 });
+      Promise.all([
+        call({ httpMethod: 'GET', path: '/console/app.js' }, 'a'),
+        call({ httpMethod: 'GET', path: '/console/api/v1/streams' }, 'b'),
+        call({ httpMethod: 'POST', path: '/console/session', headers: { 'x-hl-console': '1', 'content-type': 'application/json' }, body: '{"token":"${'0'.repeat(32)}"}' }, 'c'),
+      ]).then((rs) => process.stdout.write(JSON.stringify(rs.map((r) => ({ status: r.statusCode, type: r.headers['content-type'], size: r.body.length, body: r.body.slice(0, 200) })))));`;
+    const env = {
+      ...bareEnv(), TENCENTCLOUD_RUNENV: 'SCF', TENCENTCLOUD_REGION: 'ap-guangzhou', HL_STORE: 'cos', HL_COS_BUCKET: 'b-1250000000',
+      HL_COS_REGION: 'ap-guangzhou', HL_SECRET: 'pkg-secret', TENCENTCLOUD_SECRETID: 'id', TENCENTCLOUD_SECRETKEY: 'key', HL_LOG_LEVEL: 'silent',
+    };
+    delete env.HL_CONSOLE_DIR;
+    const r = await run(process.execPath, ['-e', script], { cwd: dir, env });
+    assert.equal(r.code, 0, r.stderr);
+    const [js, api, login] = JSON.parse(r.stdout.slice(r.stdout.indexOf('[{'))) as Array<{ status: number; type: string; size: number; body: string }>;
+    assert.equal(js!.status, 200);
+    assert.match(js!.type, /^text\/javascript/);
+    assert.ok(js!.size > 100_000, 'the built app.js (with hls.js)');
+    assert.equal(api!.status, 401);
+    assert.match(api!.body, /SESSION_REQUIRED/);
+    assert.equal(login!.status, 401);
+    assert.match(login!.body, /LOGIN_FAILED/);
+  });
+
   it('the layer holds bin/ffmpeg and bin/ffprobe with mode 0755 in the zip, and they run', async () => {
     const zip = path.join(out, 'ffmpeg-layer.zip');
     const py = 'import json,sys,zipfile; print(json.dumps({i.filename: i.external_attr >> 16 for i in zipfile.ZipFile(sys.argv[1]).infolist()}))';
