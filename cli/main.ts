@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { localSecret } from '../local/local-secret.ts';
+import { consoleLoginToken } from '../shared/console/console-session.ts';
 import { ApiClient, ApiError } from './api-client.ts';
 import { bar, createProgress } from './progress.ts';
 
@@ -23,14 +24,16 @@ commands:
               [--users a,b,c] [--canvas 1280x720] [--fps 30] [--id ID] [--segment 2]
   room stop <roomId> <recordingId> [--wait]      stop; --wait until the files and manifest are written
   room status <roomId> [recordingId]
+  console                                        print the web console's login link
 
 options:
   --url URL     API base URL (default $HL_URL or http://127.0.0.1:8787)
   --data DIR    data folder holding the local signing secret (default $HL_DATA_DIR or ./data)
   --json        print JSON on stdout instead of text
 
-exit codes: 0 done, 1 the API refused (the code, message and a hint are printed) or the job failed,
-            2 bad usage`;
+exit codes: 0 done; 1 the API refused (the code, message and a hint are printed) or the job failed;
+            2 bad usage; 3 timed out waiting (a recorder's first segment, --wait); 4 the API is unreachable
+            (with --json the error is also printed on stdout as {"error": {code, message, hint}})`;
 
 class UsageError extends Error {}
 
@@ -70,7 +73,8 @@ async function main(argv: string[]): Promise<number> {
     return v.help ? 0 : 2;
   }
   const dataDir = path.resolve(v.data ?? process.env.HL_DATA_DIR ?? './data');
-  const client = new ApiClient(v.url ?? process.env.HL_URL ?? 'http://127.0.0.1:8787', await localSecret(dataDir));
+  const secret = await localSecret(dataDir);
+  const client = new ApiClient(v.url ?? process.env.HL_URL ?? 'http://127.0.0.1:8787', secret);
   const out = (value: unknown, text: string) => console.log(v.json ? JSON.stringify(value) : text);
   const num = (s: string | undefined, name: string) => {
     if (s === undefined) return undefined;
@@ -92,17 +96,29 @@ async function main(argv: string[]): Promise<number> {
     const { body } = await client.request('POST', '/v1/streams', {
       id: arg, source, retentionSec: num(v.retention, 'retention'), segmentSec: num(v.segment, 'segment'), reconnectSec: num(v.reconnect, 'reconnect'),
     });
-    progress.update(`starting ${arg}…`);
-    const deadline = Date.now() + 20_000;
+    // Start-up in three steps: accepted, a recorder running, the first segment published.
+    const steps = ['accepted', 'recorder running', 'first segment published'];
+    const stepOf = (x: any) => (x.available?.segments > 0 ? 3 : x.state === 'recording' ? 2 : 1);
+    const show = (x: any) => progress.update(`starting ${arg} ${bar(stepOf(x), 3)} ${steps[stepOf(x) - 1]} (${x.state})`);
+    const deadline = Date.now() + 30_000;
     let s = body;
-    while (Date.now() < deadline && !(s.available?.segments > 0) && s.state !== 'failed') {
-      await new Promise((r) => setTimeout(r, 500));
+    show(s);
+    while (Date.now() < deadline && stepOf(s) < 3 && s.state !== 'failed' && s.state !== 'ended') {
+      await new Promise((r) => setTimeout(r, 400));
       s = (await client.request('GET', `/v1/streams/${arg}`)).body;
-      progress.update(`starting ${arg}: ${s.state}, ${s.available?.segments ?? 0} segments`);
+      show(s);
     }
     progress.done();
+    if (s.state === 'failed' || s.state === 'ended') {
+      out(s, `recording ${arg} ${s.state}${s.error ? `: ${s.error.code}: ${s.error.message}` : ''}`);
+      return 1;
+    }
+    if (stepOf(s) < 3) {
+      out(s, `recording ${arg}: no segment after 30 s (state ${s.state}); check the source, then \`npm run cli -- record list\``);
+      return 3;
+    }
     out(s, `recording ${arg} (${s.state}); playlist ${s.playlistUrl}`);
-    return s.state === 'failed' ? 1 : 0;
+    return 0;
   }
   if (cmd === 'record' && sub === 'stop') {
     if (!arg) throw new UsageError('record stop needs a stream id');
@@ -149,6 +165,12 @@ async function main(argv: string[]): Promise<number> {
     }
     out({ ...done, triggerToReadyMs: Date.now() - started },
       `highlight ${done.id}: ${done.result.durationSec.toFixed(2)}s MP4 (${done.result.method}${done.result.width ? `, ${done.result.width}x${done.result.height}` : ''}) at ${done.result.url} (poster ${done.result.posterUrl}) in ${Date.now() - started} ms`);
+    return 0;
+  }
+  if (cmd === 'console') {
+    const url = (v.url ?? process.env.HL_URL ?? 'http://127.0.0.1:8787').replace(/\/+$/, '');
+    const link = `${url}/console/#token=${consoleLoginToken(secret)}`;
+    out({ url: `${url}/console/`, loginLink: link }, `open ${link}\n(the token is derived from the signing secret: it logs in while HL_SECRET / ${path.join(dataDir, '.secret')} stays the same)`);
     return 0;
   }
   if (cmd === 'cancel') {
@@ -224,25 +246,29 @@ async function roomCommand(client: ApiClient, [sub, roomId, arg]: string[], v: R
   throw new UsageError(`unknown room command: ${sub ?? ''}`);
 }
 
+/** A failure: a sentence (and a hint) on stderr; with --json also the error as JSON on stdout. */
+function fail(exitCode: number, code: string, message: string, hint?: string): never {
+  console.error(`error: ${code === 'USAGE' ? message : `${code}: ${message}`}`);
+  if (hint) console.error(`hint: ${hint}`);
+  if (process.argv.includes('--json')) console.log(JSON.stringify({ error: { code, message, ...(hint ? { hint } : {}) }, exitCode }));
+  process.exit(exitCode);
+}
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`error: ${err.message}\n\n${USAGE}`);
-      process.exit(2);
+      if (!process.argv.includes('--json')) console.error(`${USAGE}\n`);
+      fail(2, 'USAGE', err.message);
     }
     if (err instanceof ApiError) {
-      console.error(`error: ${err.code} (HTTP ${err.status}): ${err.message}`);
-      const hint = HINTS[err.code];
-      if (hint) console.error(`hint: ${hint}`);
-      process.exit(1);
+      if (err.code === 'TIMEOUT') fail(3, err.code, err.message, 'the job goes on; poll it with `npm run cli -- status <id>`');
+      fail(1, err.code, `${err.message} (HTTP ${err.status})`, HINTS[err.code]);
     }
     const cause = (err as { cause?: { code?: string } }).cause;
-    if (cause?.code === 'ECONNREFUSED') {
-      console.error('error: cannot reach the API; start the local runtime with `npm start` or pass --url');
-      process.exit(1);
+    if (cause?.code === 'ECONNREFUSED' || cause?.code === 'ENOTFOUND' || cause?.code === 'EHOSTUNREACH') {
+      fail(4, 'UNREACHABLE', `cannot reach the API (${cause.code})`, 'start the local runtime with `npm start`, or pass --url / set HL_URL');
     }
-    console.error(`error: ${(err as Error).message}`);
-    process.exit(1);
+    fail(1, 'ERROR', (err as Error).message);
   },
 );

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { consoleLoginToken } from '../../shared/console/console-session.ts';
 import { signedHeaders } from '../../shared/auth/request-signature.ts';
 import { parsePlaylist, segmentEnd } from '../../shared/media/hls-playlist.ts';
 import { probeMedia } from '../../shared/media/probe-media.ts';
@@ -186,6 +188,30 @@ describe('spine: record → highlight → MP4 on the local runtime', () => {
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /STREAM_NOT_FOUND/);
     assert.match(refused.stderr, /hint: list the streams/, 'a refusal comes with what to try next');
+    const refusedJson = await cli('clip', '--stream', 'nope', '--before', '2', '--json');
+    assert.equal(refusedJson.status, 1);
+    assert.deepEqual(JSON.parse(refusedJson.stdout).error.code, 'STREAM_NOT_FOUND', '--json: the error is JSON on stdout too');
+    assert.match(JSON.parse(refusedJson.stdout).error.hint, /list the streams/);
+    const clip = await cli('clip', '--stream', STREAM, '--before', '2', '--wait');
+    assert.equal(clip.status, 0, clip.stderr);
+    assert.match(clip.stderr, /\[[#.]{20}\] \d+\/\d+/, 'clip progress shows a bar of parts done/total');
+    assert.match(clip.stdout, /\.mp4/);
+    const rec = await cli('record', 'start', 'cli-startup', '--size', '160x90', '--fps', '10', '--retention', '30', '--segment', '1');
+    assert.equal(rec.status, 0, rec.stderr);
+    assert.match(rec.stderr, /starting cli-startup \[#{20}\] 3\/3 first segment published/, 'start-up shows its steps as a bar');
+    assert.match(rec.stdout, /recording cli-startup \(recording\); playlist http/);
+    assert.equal((await cli('record', 'stop', 'cli-startup', '--wait')).status, 0);
+    const link = await cli('console', '--json');
+    assert.equal(link.status, 0, link.stderr);
+    assert.equal(JSON.parse(link.stdout).loginLink, `${t.rt.url}/console/#token=${consoleLoginToken(t.rt.config.secret)}`);
+    // A port nothing listens on (taken, then let go).
+    const free = await new Promise<number>((resolve) => { const srv = net.createServer().listen(0, '127.0.0.1', () => { const { port } = srv.address() as net.AddressInfo; srv.close(() => resolve(port)); }); });
+    const down = await new Promise<{ status: number; stdout: string }>((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'record', 'list', '--json', '--url', `http://127.0.0.1:${free}`], { cwd: ROOT, env, encoding: 'utf8' },
+        (err, stdout) => resolve({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout }));
+    });
+    assert.equal(down.status, 4, 'an unreachable API exits 4');
+    assert.equal(JSON.parse(down.stdout).error.code, 'UNREACHABLE');
   });
 
   it('stops on request, finalising the last segment and ending the playlist', async () => {
