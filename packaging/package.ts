@@ -27,6 +27,8 @@ export interface PackageOptions {
   minify?: boolean;
   sourcemap?: boolean;
   log?: (line: string) => void;
+  /** Progress: steps finished of all (bundles, console, zips, layer, checks, deploy folder). */
+  onStep?: (done: number, total: number, what: string) => void;
 }
 
 export interface PackagedFunction {
@@ -75,14 +77,19 @@ export async function packageAll(opts: PackageOptions = {}): Promise<PackageResu
   if (pre.problems.length) throw new PackagingError(pre.problems.map((p) => `${path.basename(pre.manifestFile)}: ${p}`));
   await mkdir(outDir, { recursive: true });
 
+  let stepsDone = 0;
+  const stepsTotal = pre.functions.length * 2 + 1 + (opts.layer === false ? 0 : 1) + 2;
+  const step = (what: string) => opts.onStep?.(++stepsDone, stepsTotal, what);
   const bins = await layerBinaries(opts.layer);
   const layerFile = path.join(outDir, `${LAYER_NAME}.zip`);
-  const layerZip = bins ? buildFfmpegLayer(layerFile, bins) : undefined;
+  const layerZip = bins ? buildFfmpegLayer(layerFile, bins).then((z) => { step('ffmpeg layer'); return z; }) : undefined;
   layerZip?.catch(() => {}); // awaited below; avoid an unhandled rejection while bundling fails
 
   const bundles = await Promise.all(pre.functions.map(async (f) => {
     try {
-      return await bundleFunction(f.name, { root, outDir, minify: opts.minify, sourcemap: opts.sourcemap });
+      const b = await bundleFunction(f.name, { root, outDir, minify: opts.minify, sourcemap: opts.sourcemap });
+      step(`bundled ${f.name}`);
+      return b;
     } catch (err) {
       throw new PackagingError([`bundle ${f.name}: ${(err as Error).message}`]);
     }
@@ -100,14 +107,15 @@ export async function packageAll(opts: PackageOptions = {}): Promise<PackageResu
     }
     log(`console files added to ${b.name}: ${[...(consoleAssets?.keys() ?? [])].join(', ')}`);
   }
+  step('console');
 
   const [manifest, functions, layer] = await Promise.all([
     checkManifest({ root, manifestFile: opts.manifestFile, outDir }),
-    Promise.all(bundles.map(async (bundle) => ({
-      name: bundle.name,
-      bundle,
-      zip: await writeZip(path.join(outDir, `${bundle.name}.zip`), bundle.files.map((f) => ({ name: f, file: path.join(outDir, bundle.name, f) }))),
-    }))),
+    Promise.all(bundles.map(async (bundle) => {
+      const zip = await writeZip(path.join(outDir, `${bundle.name}.zip`), bundle.files.map((f) => ({ name: f, file: path.join(outDir, bundle.name, f) })));
+      step(`zipped ${bundle.name}`);
+      return { name: bundle.name, bundle, zip };
+    })),
     layerZip,
   ]);
 
@@ -118,7 +126,9 @@ export async function packageAll(opts: PackageOptions = {}): Promise<PackageResu
   );
   const problems = [...manifest.problems.map((p) => `${path.basename(manifest.manifestFile)}: ${p}`), ...limits.problems];
   if (problems.length) throw new PackagingError(problems);
+  step('manifest and size checks');
   const deployDir = await writeDeployFolder(outDir, await loadManifest(manifest.manifestFile));
+  step('deploy folder');
   log(`deploy folder for sls: ${deployDir}`);
   return { outDir, functions, layer, manifest, limits, deployDir, ms: Date.now() - started };
 }

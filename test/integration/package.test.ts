@@ -127,7 +127,7 @@ describe('npm run package', () => {
         call({ httpMethod: 'GET', path: '/console/api/v1/streams' }, 'b'),
         call({ httpMethod: 'POST', path: '/console/session', headers: { 'x-hl-console': '1', 'content-type': 'application/json' }, body: '{"token":"${'0'.repeat(32)}"}' }, 'c'),
       ]).then((rs) => process.stdout.write(JSON.stringify(rs.map((r) => ({ status: r.statusCode, type: r.headers['content-type'], size: r.body.length, body: r.body.slice(0, 200) })))));`;
-    const env = {
+    const env: NodeJS.ProcessEnv = {
       ...bareEnv(), TENCENTCLOUD_RUNENV: 'SCF', TENCENTCLOUD_REGION: 'ap-guangzhou', HL_STORE: 'cos', HL_COS_BUCKET: 'b-1250000000',
       HL_COS_REGION: 'ap-guangzhou', HL_SECRET: 'pkg-secret', TENCENTCLOUD_SECRETID: 'id', TENCENTCLOUD_SECRETKEY: 'key', HL_LOG_LEVEL: 'silent',
     };
