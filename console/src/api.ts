@@ -41,5 +41,8 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
   return parsed as T;
 }
 
-/** The HTTP API (docs/api.md) through the console's session. */
-export const api = <T>(method: string, path: string, body?: unknown) => call<T>(method, `/console/api${path}`, body);
+/**
+ * The HTTP API (docs/api.md) through the console's session. Paths are relative to the page
+ * (…/console/), so the console works under an API gateway's /release/ prefix as well as at /.
+ */
+export const api = <T>(method: string, path: string, body?: unknown) => call<T>(method, `api${path}`, body);

@@ -26,5 +26,5 @@ export function showLogin(main: HTMLElement, reason: string | undefined, onDone:
 }
 
 export function login(secret: string): Promise<unknown> {
-  return call('POST', '/console/session', /^[0-9a-f]{32}$/.test(secret) ? { token: secret } : { password: secret });
+  return call('POST', 'session', /^[0-9a-f]{32}$/.test(secret) ? { token: secret } : { password: secret });
 }

@@ -50,7 +50,7 @@ async function start(): Promise<void> {
     }
   }
   try {
-    await call('GET', '/console/session');
+    await call('GET', 'session');
     loggedIn = true;
     route();
   } catch (err) {
@@ -60,6 +60,6 @@ async function start(): Promise<void> {
 
 window.addEventListener('hashchange', route);
 document.getElementById('logout')?.addEventListener('click', () => {
-  void call('DELETE', '/console/session').finally(() => onError(new SessionError('SESSION_REQUIRED', 'logged out')));
+  void call('DELETE', 'session').finally(() => onError(new SessionError('SESSION_REQUIRED', 'logged out')));
 });
 void start();

@@ -74,6 +74,10 @@ export function verifySessions(secret: string, values: string[], now = Date.now(
   return worst;
 }
 
+/**
+ * No Path attribute: the browser scopes the cookie to the folder of the login URL, which is
+ * /console locally and /release/console behind an API gateway's default address.
+ */
 export function sessionCookie(value: string, maxAgeSec: number, secure: boolean): string {
-  return [`${SESSION_COOKIE}=${value}`, 'Path=/console', 'HttpOnly', 'SameSite=Strict', `Max-Age=${Math.max(0, Math.floor(maxAgeSec))}`, ...(secure ? ['Secure'] : [])].join('; ');
+  return [`${SESSION_COOKIE}=${value}`, 'HttpOnly', 'SameSite=Strict', `Max-Age=${Math.max(0, Math.floor(maxAgeSec))}`, ...(secure ? ['Secure'] : [])].join('; ');
 }

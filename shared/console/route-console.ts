@@ -80,7 +80,8 @@ function requireSession(req: HttpRequest, d: Deps): void {
 export async function routeConsole(req: HttpRequest, d: Deps): Promise<HttpResponse> {
   try {
     const sub = req.path.slice('/console'.length);
-    if (sub === '') return { status: 302, headers: { location: '/console/', ...SECURITY }, body: '' };
+    // Relative, so it also lands right under an API gateway's /release/ prefix.
+    if (sub === '') return { status: 302, headers: { location: 'console/', ...SECURITY }, body: '' };
     if (req.method === 'GET' && (sub === '/' || /^\/(index\.html|app\.js|app\.css)$/.test(sub))) {
       const name = sub === '/' ? 'index.html' : sub.slice(1);
       const asset = (await loadConsoleAssets()).get(name);

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -69,6 +71,7 @@ test('watch, clip the last 30 s, and play the MP4 in the console', { timeout: 15
   assert.ok(cookie, 'a session cookie was set');
   assert.equal(cookie.httpOnly, true);
   assert.equal(cookie.sameSite, 'Strict');
+  assert.equal(cookie.path, '/console', 'scoped to the console (the folder of the login URL)');
   assert.equal(await page.evaluate(() => document.cookie), '', 'the page cannot read the session');
 
   // The live player advances.
@@ -160,6 +163,7 @@ test('an expired session gets the login form, and logging in again continues', {
   await page.locator('#login').waitFor({ timeout: 10_000 });
   assert.match(await page.locator('#login-reason').innerText(), /expired/);
   assert.equal(await page.locator('#gallery').count(), 0, 'no half-drawn page behind the form');
+  assert.equal(await page.locator('#nav').isVisible(), false, 'no navigation until logged in');
 
   // A wrong token says so; the right one brings the page back.
   await page.fill('#login input[name=secret]', 'f'.repeat(32));
@@ -178,4 +182,39 @@ test('an expired session gets the login form, and logging in again continues', {
   assert.deepEqual(pageErrors, []);
   assert.deepEqual(offLoopback, []);
   await page.context().close();
+});
+
+test('behind a path prefix (API gateway\'s /release/), the console logs in and works', { timeout: 60_000 }, async () => {
+  // A loopback proxy that strips /release, as API gateway's default address does before the function sees the path.
+  const target = new URL(t.rt.url);
+  const proxy = http.createServer((req, res) => {
+    if (!req.url?.startsWith('/release/')) {
+      res.writeHead(404).end('There is no api match uri');
+      return;
+    }
+    const up = http.request({ host: target.hostname, port: target.port, path: req.url.slice('/release'.length), method: req.method, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/release`;
+  try {
+    const page = await newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${base}/console#token=${consoleLoginToken(t.rt.config.secret)}`);
+    await page.locator(`#streams tr[data-stream="${STREAM}"]`).waitFor({ timeout: 20_000 });
+    assert.ok(page.url().startsWith(`${base}/console/`), `redirected to the folder (${page.url()})`);
+    const cookie = (await page.context().cookies()).find((c) => c.name === SESSION_COOKIE);
+    assert.equal(cookie?.path, '/release/console', 'the session is scoped under the prefix');
+    await page.goto(`${base}/console/#/clips`);
+    await page.locator('#gallery .card[data-status="succeeded"]').first().waitFor({ timeout: 10_000 });
+    assert.deepEqual(pageErrors, []);
+    await page.context().close();
+  } finally {
+    proxy.closeAllConnections();
+    await new Promise((resolve) => proxy.close(resolve));
+  }
 });
