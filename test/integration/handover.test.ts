@@ -56,13 +56,23 @@ describe('recording outlives one function run: hand-over before the deadline', (
     await t.client.request('POST', '/v1/streams', { id: 'contested', source: { type: 'testsrc', width: 160, height: 90, fps: 15, clock: false }, segmentSec: 1, retentionSec: 60 });
     await waitFor('3 segments', async () => (await t.client.request('GET', '/v1/streams/contested')).body.segmentCount >= 3, 20_000, 200);
     const state = JSON.parse((await t.rt.store.get('streams/contested/stream.json')).toString());
-    // Another recorder took the stream (as a watchdog restart racing a live one would).
-    await t.rt.store.put('streams/contested/stream.json', JSON.stringify({ ...state, owner: 'intruder', heartbeatAt: new Date().toISOString() }));
+    // Another recorder took the stream (as a watchdog restart racing a live one would) and keeps
+    // its lease fresh, as a live one does: a single write can be lost to the old recorder's
+    // heartbeat landing just after it (read-modify-write; docs/deploy.md §9), the next one is not.
+    const intrude = () => t.rt.store.put('streams/contested/stream.json', JSON.stringify({ ...state, owner: 'intruder', heartbeatAt: new Date().toISOString() }));
+    await intrude();
     const takenAt = Date.now();
-    await waitFor('the old recorder to notice', async () => {
-      const p = parsePlaylist((await t.rt.store.get('streams/contested/index.m3u8')).toString());
-      return Date.now() - takenAt > 4000 && Date.now() - segmentEnd(p.segments.at(-1)!).getTime() > 3000;
-    }, 20_000, 250);
+    const heartbeat = setInterval(() => void intrude(), 1000);
+    try {
+      await waitFor('the old recorder to notice', async () => {
+        const p = parsePlaylist((await t.rt.store.get('streams/contested/index.m3u8')).toString());
+        return Date.now() - takenAt > 4000 && Date.now() - segmentEnd(p.segments.at(-1)!).getTime() > 3000;
+      }, 20_000, 250);
+    } finally {
+      clearInterval(heartbeat);
+    }
+    await intrude();
+    await new Promise((r) => setTimeout(r, 2000));
     const after = JSON.parse((await t.rt.store.get('streams/contested/stream.json')).toString());
     assert.equal(after.owner, 'intruder', 'the old recorder no longer overwrites the lease');
   });
