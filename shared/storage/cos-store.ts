@@ -130,6 +130,47 @@ export class CosStore implements ObjectStore {
     await unlink(file).catch(() => {});
   }
 
+  /**
+   * Multipart upload from a stream: parts of sliceSizeBytes (default 8 MiB) are read one at a
+   * time and each is sent (and retried) as a buffer; Complete publishes the object. A failed
+   * stream or part aborts the upload, so no partial object is ever visible.
+   */
+  async putStream(key: string, body: Readable, opts: PutOptions = {}): Promise<{ bytes: number }> {
+    assertKey(key);
+    const partSize = Math.max(1024 * 1024, this.o.sliceSizeBytes ?? 8 * 1024 * 1024);
+    const init = await this.call('multipart init', key, () => this.cos.multipartInit({ ...this.params(key), ContentType: opts.contentType }));
+    const uploadId = init.UploadId;
+    const parts: Array<{ PartNumber: number; ETag: string }> = [];
+    let bytes = 0;
+    const send = async (buf: Buffer) => {
+      const n = parts.length + 1;
+      const r = await this.call('multipart part', key, () => this.cos.multipartUpload({ ...this.params(key), UploadId: uploadId, PartNumber: n, Body: buf }));
+      parts.push({ PartNumber: n, ETag: r.ETag });
+      bytes += buf.length;
+    };
+    try {
+      let pending: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of body) {
+        const c = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+        pending.push(c);
+        size += c.length;
+        while (size >= partSize) {
+          const all = Buffer.concat(pending);
+          await send(all.subarray(0, partSize));
+          pending = [all.subarray(partSize)];
+          size = all.length - partSize;
+        }
+      }
+      if (size > 0 || parts.length === 0) await send(Buffer.concat(pending));
+      await this.call('multipart complete', key, () => this.cos.multipartComplete({ ...this.params(key), UploadId: uploadId, Parts: parts }));
+      return { bytes };
+    } catch (err) {
+      await this.cos.multipartAbort({ ...this.params(key), UploadId: uploadId }).catch(() => undefined);
+      throw err;
+    }
+  }
+
   async putIfAbsent(key: string, body: Body, opts: PutOptions = {}): Promise<boolean> {
     assertKey(key);
     const buf = await toBuffer(body);

@@ -2,6 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, rename, stat, unlink, link, rm, rmdir, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -76,6 +77,14 @@ export class LocalFsStore implements ObjectStore {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 2) throw err;
       }
     }
+  }
+
+  async putStream(key: string, body: Readable): Promise<{ bytes: number }> {
+    let bytes = 0;
+    const counted = body.pipe(new Transform({ transform(c: Buffer, _e, done) { bytes += c.length; done(null, c); } }));
+    body.once('error', (err) => counted.destroy(err));
+    await this.put(key, counted);
+    return { bytes };
   }
 
   async putFile(key: string, file: string): Promise<void> {

@@ -40,6 +40,12 @@ export interface ObjectStore {
    */
   putFile(key: string, file: string, opts?: PutOptions): Promise<void>;
   /**
+   * Store a stream of unknown length (ffmpeg writing to a pipe) without holding it in memory or on
+   * local disk: the local store streams it to a temp file then renames; COS uploads it in parts,
+   * one part in memory at a time, and publishes it only when the stream ended cleanly.
+   */
+  putStream(key: string, body: Readable, opts?: PutOptions): Promise<{ bytes: number }>;
+  /**
    * Where the object lies as a plain local file, so ffmpeg can read it in place; undefined for
    * remote stores (callers then fetch it). The path is only for reading.
    */

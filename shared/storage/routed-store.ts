@@ -26,6 +26,7 @@ export class RoutedStore implements ObjectStore {
 
   put(key: string, body: Body, opts?: PutOptions): Promise<void> { return this.pick(key).put(key, body, opts); }
   putFile(key: string, file: string, opts?: PutOptions): Promise<void> { return this.pick(key).putFile(key, file, opts); }
+  putStream(key: string, body: Readable, opts?: PutOptions): Promise<{ bytes: number }> { return this.pick(key).putStream(key, body, opts); }
   putIfAbsent(key: string, body: Body, opts?: PutOptions): Promise<boolean> { return this.pick(key).putIfAbsent(key, body, opts); }
   get(key: string): Promise<Buffer> { return this.pick(key).get(key); }
   stream(key: string): Promise<Readable> { return this.pick(key).stream(key); }

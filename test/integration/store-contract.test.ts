@@ -128,6 +128,21 @@ for (const adapter of adapters) {
       assert.ok(url.href.includes('clip.mp4'), url.href);
     });
 
+    it('stores a stream of unknown length (in parts on COS); a failing stream publishes nothing', async () => {
+      const key = `${ns()}/piped.mp4`;
+      const data = randomBytes(2 * 1024 * 1024 + 123);
+      const chunks = Array.from({ length: 40 }, (_, i) => data.subarray(Math.floor((i * data.length) / 40), Math.floor(((i + 1) * data.length) / 40)));
+      const r = await s.putStream(key, Readable.from(chunks), { contentType: 'video/mp4' });
+      assert.equal(r.bytes, data.length);
+      assert.ok((await s.get(key)).equals(data));
+      const broken = `${ns()}/broken.mp4`;
+      const failing = new Readable({ read() {} });
+      failing.push(randomBytes(1024 * 1024 + 5));
+      setTimeout(() => failing.destroy(new Error('ffmpeg died')), 20);
+      await assert.rejects(s.putStream(broken, failing), /ffmpeg died/);
+      assert.equal(await s.head(broken), null, 'no partial object');
+    });
+
     it('refuses keys that could escape their prefix', async () => {
       for (const bad of ['../etc/passwd', '/abs', 'a//b', 'a/../b', '', 'a/b/']) {
         assert.equal(await codeOf(s.put(bad, 'x')), 'INVALID_KEY', JSON.stringify(bad));
