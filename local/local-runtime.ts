@@ -52,9 +52,9 @@ export interface LocalRuntime {
 }
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const CONTENT_TYPES: Record<string, string> = { '.mp4': 'video/mp4', '.jpg': 'image/jpeg', '.ts': 'video/mp2t', '.m3u8': 'application/vnd.apple.mpegurl', '.json': 'application/json' };
+const CONTENT_TYPES: Record<string, string> = { '.mp3': 'audio/mpeg', '.mp4': 'video/mp4', '.jpg': 'image/jpeg', '.ts': 'video/mp2t', '.m3u8': 'application/vnd.apple.mpegurl', '.json': 'application/json' };
 /** Only these prefixes are served under /files (outputs and live replay; never jobs' internals). */
-const SERVED = [/^clips\/[^/]+\/([^/]+\.(mp4|jpg)|preview\.m3u8)$/, /^streams\/[^/]+\/(index\.m3u8|seg\/[^/]+\.ts)$/];
+const SERVED = [/^clips\/[^/]+\/([^/]+\.(mp4|jpg)|preview\.m3u8)$/, /^streams\/[^/]+\/(index\.m3u8|seg\/[^/]+\.ts)$/, /^compat\/output\/.+\.(mp3|mp4)$/];
 
 async function importHandler(src: string, handler: string): Promise<FunctionHandler> {
   const [file, exportName] = handler.split('.') as [string, string];

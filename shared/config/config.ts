@@ -41,6 +41,22 @@ export interface Config {
   outputStore?: Extract<StoreConfig, { kind: 'cos' }>;
   /** Web console (/console): optional login password (HL_CONSOLE_PASSWORD; the login token derived from the secret always works), session lifetime, Secure cookies. */
   console: { password?: string; sessionSec: number; secureCookie: boolean };
+  /** The SCF recording-template compatibility route (docs/migrating-from-scf-templates.md). */
+  compat: {
+    /** A room with no publisher this long ends the recording (the template's 300 s). */
+    idleSec: number;
+    /** Where files go: the local store (local runs) or the COS bucket the request names (SCF). */
+    output: 'local' | 'cos';
+    /** A COS-compatible endpoint for those buckets (tests, private clouds): host[:port] and protocol. */
+    cosDomain?: string;
+    cosProtocol?: 'http:' | 'https:';
+    /** Mixed modes' picture. */
+    canvas: { width: number; height: number; fps: number };
+    /** A mounted file system (the templates' CFS): the file is written there in full, then uploaded. */
+    cfsPath?: string;
+    /** TRTC apps' UserSig keys (HL_TRTC_SDK_SECRET_KEYS=app:key,…): a valid UserSig authenticates a template request. */
+    trtcKeys: Record<string, string>;
+  };
   /** SCF: how functions find each other (deployed names are prefix + api|segmenter|clipper|transcoder). */
   scf: { region?: string; namespace: string; functionPrefix: string; endpoint?: string; protocol: 'http://' | 'https://' };
 }
@@ -102,6 +118,31 @@ function consolePassword(env: NodeJS.ProcessEnv): string | undefined {
   return p;
 }
 
+function compatConfig(env: NodeJS.ProcessEnv, runtime: Config['runtime']): Config['compat'] {
+  const output = env.HL_COMPAT_OUTPUT || (runtime === 'scf' ? 'cos' : 'local');
+  if (output !== 'local' && output !== 'cos') throw new AppError('BAD_REQUEST', `HL_COMPAT_OUTPUT=${output} must be local or cos`);
+  const protocol = env.HL_COMPAT_COS_PROTOCOL;
+  if (protocol !== undefined && protocol !== 'http:' && protocol !== 'https:') throw new AppError('BAD_REQUEST', `HL_COMPAT_COS_PROTOCOL=${protocol} must be http: or https:`);
+  const canvasRaw = env.HL_COMPAT_CANVAS || '1280x720@30';
+  const c = /^(\d{2,4})x(\d{2,4})@(\d{1,2})$/.exec(canvasRaw);
+  if (!c || Number(c[1]) % 2 || Number(c[2]) % 2) throw new AppError('BAD_REQUEST', `HL_COMPAT_CANVAS=${canvasRaw} must be <even width>x<even height>@<fps>, e.g. 1280x720@30`);
+  const trtcKeys: Record<string, string> = {};
+  for (const pair of (env.HL_TRTC_SDK_SECRET_KEYS ?? '').split(',').map((x) => x.trim()).filter(Boolean)) {
+    const m = /^(\d{1,10}):(\S{16,256})$/.exec(pair);
+    if (!m) throw new AppError('BAD_REQUEST', 'HL_TRTC_SDK_SECRET_KEYS must be <sdkAppId>:<key>[,<sdkAppId>:<key>…]');
+    trtcKeys[m[1]!] = m[2]!;
+  }
+  return {
+    idleSec: num(env, 'HL_COMPAT_IDLE_SEC', 300, 1, 24 * 3600),
+    output,
+    cosDomain: env.HL_COMPAT_COS_DOMAIN || undefined,
+    cosProtocol: protocol,
+    canvas: { width: Number(c[1]), height: Number(c[2]), fps: Number(c[3]) },
+    cfsPath: env.CFS_PATH || undefined,
+    trtcKeys,
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const runtime = env.TENCENTCLOUD_RUNENV === 'SCF' ? 'scf' : 'local';
   const cfg: Config = {
@@ -131,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       sessionSec: num(env, 'HL_CONSOLE_SESSION_SEC', 12 * 3600, 1, 30 * 24 * 3600),
       secureCookie: env.HL_CONSOLE_COOKIE_SECURE ? env.HL_CONSOLE_COOKIE_SECURE === '1' : runtime === 'scf',
     },
+    compat: compatConfig(env, runtime),
     scf: {
       region: env.TENCENTCLOUD_REGION || env.HL_SCF_REGION || undefined,
       namespace: env.HL_SCF_NAMESPACE || 'default',

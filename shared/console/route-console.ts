@@ -1,18 +1,13 @@
 import { z } from 'zod';
 import { signedHeaders } from '../auth/request-signature.ts';
 import { AppError, toErrorBody } from '../domain/app-error.ts';
+import type { HttpResponse } from '../http/http-response.ts';
 import { routeRequest } from '../http/route-request.ts';
 import type { Deps } from '../runtime/deps.ts';
 import type { HttpRequest } from '../triggers/api-gateway-event.ts';
 import { loadConsoleAssets } from './console-assets.ts';
 import { checkLogin, issueSession, readCookies, SESSION_COOKIE, sessionCookie, verifySessions } from './console-session.ts';
 
-/** A response with any body (the API core speaks JSON only; the console also serves its files). */
-export interface HttpResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
 
 /** No inline script or style, nothing from elsewhere but media (COS-presigned URLs in the cloud). */
 const CSP = [

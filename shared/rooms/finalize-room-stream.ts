@@ -10,7 +10,7 @@ import { putJson, type ObjectStore } from '../storage/object-store.ts';
 import { segmentFiles } from '../clips/segment-files.ts';
 import { readPlaylist } from '../streams/stream-store.ts';
 import type { RecordingFile } from './room-schemas.ts';
-import { recordingFileEntryKey, recordingPrefix } from './room-store.ts';
+import { readRecording, recordingFileEntryKey, recordingPrefix } from './room-store.ts';
 import { writeRoomManifest } from './room-manifest.ts';
 
 /** Where the video of a (joined) input ends, from its last packet (stream copy, no decode). */
@@ -56,6 +56,22 @@ export async function finalizeRoomStream(store: ObjectStore, state: StreamState,
   const format = room.track === 'audio' ? 'm4a' : 'mp4';
   const name = `${room.userId ?? 'mix'}-${room.track}.${format}`;
   const key = `${recordingPrefix(room.roomId, room.recordingId)}${name}`;
+  const recording = await readRecording(store, room.roomId, room.recordingId);
+  if (recording?.delivery) {
+    // The compatibility task streams this stream's segments to its own bucket: no file here.
+    const first = playlist.segments[0];
+    const last = playlist.segments.at(-1);
+    const entry: RecordingFile = {
+      streamId, userId: room.userId, track: room.track, key: '', format,
+      start: first?.start.toISOString() ?? state.startedAt ?? state.createdAt,
+      end: last ? segmentEnd(last).toISOString() : state.stoppedAt ?? new Date().toISOString(),
+      durationSec: Math.round(playlist.segments.reduce((a, s) => a + s.durationSec, 0) * 1000) / 1000,
+      sizeBytes: 0, gaps: planRuns(playlist.segments).gaps, handledBy: recording.delivery.kind,
+    };
+    await putJson(store, recordingFileEntryKey(room.roomId, room.recordingId, streamId), entry);
+    await writeRoomManifest(store, room.roomId, room.recordingId);
+    return entry;
+  }
   const work = await mkdtemp(path.join(os.tmpdir(), `hl-fin-${streamId.slice(0, 40)}-`));
   try {
     const { runs, gaps } = planRuns(playlist.segments);

@@ -65,6 +65,8 @@ export interface RoomRecording {
   createdAt: string;
   stopRequestedAt?: string;
   streams: RecordingStream[];
+  /** Files are made elsewhere: the SCF-template compatibility task streams them to the request's bucket. */
+  delivery?: { kind: 'compat-trtc'; taskId: string };
 }
 
 /** A finalised file of one recording stream (rooms/<roomId>/<recordingId>/files/<streamId>.json). */
@@ -82,4 +84,6 @@ export interface RecordingFile {
   gaps: Array<{ start: string; end: string }>;
   /** Set when the file could not be made (key is then empty). */
   error?: { code: string; message: string };
+  /** Set when another part makes the file (key is then empty): the template compatibility task streams it to its bucket. */
+  handledBy?: 'compat-trtc';
 }

@@ -39,7 +39,7 @@ export async function startUserStreams(r: RoomRecording, user: RoomUser, d: Stre
  * compositing the targeted users, re-laid out as they join and leave. Everything is validated
  * before anything is written; the same id twice returns the existing recording.
  */
-export async function startRoomRecording(roomIdRaw: string, raw: unknown, d: StreamControlDeps): Promise<{ recording: RoomRecording; created: boolean }> {
+export async function startRoomRecording(roomIdRaw: string, raw: unknown, d: StreamControlDeps, internal: Pick<RoomRecording, 'delivery'> = {}): Promise<{ recording: RoomRecording; created: boolean }> {
   const roomId = assertId(roomIdRaw, 'room id');
   const req = parseWith(roomRecordingRequestSchema, raw, 'recording');
   const id = req.id ?? randomId('rec');
@@ -58,6 +58,7 @@ export async function startRoomRecording(roomIdRaw: string, raw: unknown, d: Str
     canvas: req.mode === 'mixed' ? (req.canvas ?? { width: 1280, height: 720, fps: 30 }) : undefined,
     segmentSec: req.segmentSec, retentionSec: req.retentionSec, reconnectSec: req.reconnectSec,
     state: 'recording', createdAt: new Date().toISOString(), streams: [],
+    ...(internal.delivery ? { delivery: internal.delivery } : {}),
   };
 
   if (req.mode === 'mixed') {

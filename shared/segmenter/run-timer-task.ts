@@ -2,6 +2,7 @@ import { acceptHighlight, acceptOptionsFrom } from '../clips/accept-highlight.ts
 import type { Config } from '../config/config.ts';
 import type { Invoker } from '../invoke/invoker.ts';
 import type { Logger } from '../log/logger.ts';
+import { resumeCompatTasks } from '../compat/resume-compat-tasks.ts';
 import { finalizeStragglers } from '../rooms/finalize-stragglers.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { sourcePolicyFrom } from '../streams/resolve-source.ts';
@@ -19,8 +20,9 @@ export async function runTimerTask(e: TimerEvent, d: { store: ObjectStore; invok
     case 'watchdog': {
       const report = await runWatchdog({ store: d.store, invoker: d.invoker, log: d.log, heartbeatTtlSec: d.config.heartbeatTtlSec });
       const finalizing = await finalizeStragglers({ store: d.store, invoker: d.invoker, log: d.log });
-      if (report.restarted.length || Object.keys(report.pruned).length || finalizing.length) d.log.info('watchdog.report', { ...report, finalizing });
-      return { ...report, finalizing };
+      const compatResumed = await resumeCompatTasks({ store: d.store, invoker: d.invoker, log: d.log, staleSec: Math.max(30, d.config.heartbeatTtlSec * 2) });
+      if (report.restarted.length || Object.keys(report.pruned).length || finalizing.length || compatResumed.length) d.log.info('watchdog.report', { ...report, finalizing, compatResumed });
+      return { ...report, finalizing, compatResumed };
     }
     case 'clip': {
       const { job, created } = await acceptHighlight(task.highlight, { ...acceptOptionsFrom(d.config, d.store), source: 'schedule', defaultId: scheduledClipId(e) });
