@@ -1,6 +1,5 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Config } from '../config/config.ts';
 import { streamPrefix } from '../domain/store-keys.ts';
@@ -43,13 +42,24 @@ function outputArgs(format: 'mp3' | 'mp4', track: string, seekable: boolean): st
   return [...maps, '-c', 'copy', '-movflags', seekable ? '+faststart' : 'frag_keyframe+empty_moov+default_base_moof', '-f', 'mp4'];
 }
 
+/** Wait until a writable can take more, or is gone (ffmpeg exited): never hangs on a dead pipe. */
+function drained(w: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => { w.off('drain', done); w.off('close', done); w.off('error', done); resolve(); };
+    w.on('drain', done);
+    w.on('close', done);
+    w.on('error', done);
+  });
+}
+
 /** Every segment of the stream, in order, into ffmpeg's stdin (TS byte-concatenates; ffmpeg re-bases timestamp jumps). */
 async function feedSegments(store: ObjectStore, streamId: string, uris: string[], stdin: Writable, signal?: AbortSignal): Promise<void> {
   try {
     for (const uri of uris) {
       if (signal?.aborted || stdin.destroyed) break;
       for await (const chunk of await store.stream(streamPrefix(streamId) + uri)) {
-        if (!stdin.write(chunk)) await once(stdin, 'drain');
+        if (stdin.destroyed) return;
+        if (!stdin.write(chunk)) await drained(stdin);
       }
     }
   } catch {
@@ -87,7 +97,7 @@ export async function deliverCompatFiles(task: CompatTask, recording: RoomRecord
         try {
           const ff = ffmpegPipe([...input, ...outputArgs(task.plan.format, s.track, true), '-y', file], { signal: d.signal, what: `compat ${name}` });
           ff.stdout.resume();
-          await Promise.all([feedSegments(d.store, s.streamId, segs.map((x) => x.uri), ff.stdin, d.signal), ff.done]);
+          await Promise.all([feedSegments(d.store, s.streamId, segs.map((x) => x.uri), ff.stdin, d.signal), ff.done]).catch((err) => { ff.kill(); throw err; });
           bytes = (await stat(file)).size;
           await target.store.putFile(key, file, { contentType });
         } finally {
@@ -95,7 +105,9 @@ export async function deliverCompatFiles(task: CompatTask, recording: RoomRecord
         }
       } else {
         const ff = ffmpegPipe([...input, ...outputArgs(task.plan.format, s.track, false), 'pipe:1'], { signal: d.signal, what: `compat ${name}` });
-        const [, , put] = await Promise.all([feedSegments(d.store, s.streamId, segs.map((x) => x.uri), ff.stdin, d.signal), ff.done, target.store.putStream(key, ff.stdout, { contentType })]);
+        // Any of the three failing (an upload refused, ffmpeg failing, the input gone) stops ffmpeg.
+        const [, , put] = await Promise.all([feedSegments(d.store, s.streamId, segs.map((x) => x.uri), ff.stdin, d.signal), ff.done, target.store.putStream(key, ff.stdout, { contentType })])
+          .catch((err) => { ff.kill(); throw err; });
         bytes = put.bytes;
       }
       d.log.info('compat.file_delivered', { taskId: task.id, streamId: s.streamId, key, bytes, segments: segs.length, ms: Date.now() - started });

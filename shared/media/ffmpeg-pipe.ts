@@ -10,6 +10,8 @@ export interface FfmpegPipe {
   stdout: Readable;
   /** Settles when ffmpeg exits: rejects with FFMPEG_FAILED (stderr tail) or ABORTED. */
   done: Promise<void>;
+  /** Stop ffmpeg now (the consumer failed): done then rejects and stdout errors. */
+  kill(): void;
 }
 
 /**
@@ -41,6 +43,8 @@ export function ffmpegPipe(args: string[], o: { signal?: AbortSignal; what?: str
     flush(cb) { done.then(() => cb(), (err: Error) => cb(err)); },
   });
   child.stdout.pipe(stdout);
+  // A consumer that already gave up (its upload failed) must not turn the late error into a crash.
+  stdout.on('error', () => undefined);
   done.catch((err: Error) => stdout.destroy(err));
-  return { stdin: child.stdin, stdout, done };
+  return { stdin: child.stdin, stdout, done, kill: () => { child.kill('SIGKILL'); } };
 }
