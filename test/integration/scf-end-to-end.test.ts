@@ -13,6 +13,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -25,7 +26,9 @@ import { CosStore } from '../../shared/storage/cos-store.ts';
 import { getJson } from '../../shared/storage/object-store.ts';
 import type { StreamState } from '../../shared/domain/schemas.ts';
 import { decodeErrors } from '../helpers/media-checks.ts';
+import { publishTestStream, startRtmpServer } from '../helpers/rtmp-server.ts';
 import { waitFor } from '../helpers/test-runtime.ts';
+import { inspectMedia } from '../../shared/media/inspect-media.ts';
 import { startCosServer, type CosServer } from '../servers/cos-server.ts';
 import { startScfServer, type ScfServer } from '../servers/scf-server.ts';
 
@@ -33,6 +36,11 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const FUNCTIONS = { api: 30, segmenter: 120, clipper: 120, transcoder: 60 } as const;
 const SECRET = 'webhook-' + randomBytes(8).toString('hex');
 const role = { secretId: 'AKID' + randomBytes(8).toString('hex'), secretKey: randomBytes(16).toString('hex'), token: 'token-' + randomBytes(8).toString('hex') };
+
+const TRTC_APP = 1400099999;
+const TRTC_KEY = randomBytes(32).toString('hex');
+const require = createRequire(import.meta.url);
+const TLSSigAPIv2 = require('tls-sig-api-v2') as { Api: new (sdkAppId: number, key: string) => { genSig(userId: string, expire: number): string } };
 
 let cos: CosServer;
 /** The user's own bucket for finished clips (the seed's custom upload destination). */
@@ -70,6 +78,9 @@ describe('the SCF path end to end: packaged functions under a local SCF server, 
       // In SCF the ffmpeg layer puts these at /opt/bin; here the npm builds stand in for the layer.
       FFMPEG_PATH: resolveFfmpeg().ffmpeg, FFPROBE_PATH: resolveFfmpeg().ffprobe,
       HL_HEARTBEAT_TTL_SEC: '10', HL_LOG_LEVEL: 'warn', HOME: tmp, TMPDIR: tmp,
+      // The recording templates' drop-in: files to the request's bucket (the second COS server), a short idle stop.
+      HL_COMPAT_COS_DOMAIN: outCos.endpoint, HL_COMPAT_COS_PROTOCOL: 'http:', HL_COMPAT_IDLE_SEC: '2', HL_COMPAT_CANVAS: '320x180@15',
+      HL_TRTC_SDK_SECRET_KEYS: `${TRTC_APP}:${TRTC_KEY}`,
     };
     scf = await startScfServer({
       credentials: role,
@@ -122,5 +133,52 @@ describe('the SCF path end to end: packaged functions under a local SCF server, 
     const stop = await api('DELETE', '/v1/streams/scfgame');
     assert.equal(stop.status, 202);
     await waitFor('stopped', async () => (await getJson<StreamState>(store, 'streams/scfgame/stream.json'))?.state === 'stopped', 20_000, 300);
+  });
+
+  it('a recording template request, deployed as the templates are (API gateway, integration response off, async), runs on the segmenter bundle and lands in the request\'s bucket', async () => {
+    const rtmp = await startRtmpServer();
+    const alice = publishTestStream(rtmp.url('tpl_alice'), { width: 320, height: 180, fps: 15, gopSec: 1 });
+    try {
+      await alice.firstFrameWallMs;
+      assert.equal((await api('PUT', '/v1/rooms/7400/users/alice', { url: rtmp.url('tpl_alice') })).status, 200);
+      // Exactly what the template's caller sends (no X-HL-* headers): the UserSig authenticates it.
+      const body = JSON.stringify({
+        SdkAppId: TRTC_APP, RoomId: 7400, UserId: 'tpl_bot', UserSig: new TLSSigAPIv2.Api(TRTC_APP, TRTC_KEY).genSig('tpl_bot', 3600),
+        CosConfig: { Region: outCos.region, Bucket: outCos.bucket, Path: 'trtc' }, Mode: '02',
+      });
+      const event = {
+        requestContext: { requestId: randomBytes(8).toString('hex'), httpMethod: 'POST', path: '/v1/compat/trtc-record', sourceIp: '10.0.0.2', stage: 'release' },
+        httpMethod: 'POST', path: '/v1/compat/trtc-record', headers: { 'content-type': 'application/json' },
+        queryString: {}, queryStringParameters: {}, body: Buffer.from(body).toString('base64'), isBase64Encoded: 'true',
+      };
+      const r = await client.Invoke({ FunctionName: 'segmenter', InvocationType: 'Event', ClientContext: JSON.stringify(event), Namespace: 'default' });
+      const reqId = r.Result!.FunctionRequestId!;
+      await waitFor('the template task running', async () => (await api('GET', `/v1/compat/trtc-record/${reqId}`).catch(() => null))?.body.Status === 'RUNNING', 60_000, 500);
+      await waitFor('3 segments of alice in COS', async () => {
+        const rec = (await api('GET', '/v1/rooms/7400')).body.recordings[0];
+        return rec && ((await getJson<StreamState>(store, `streams/${rec.streams[0].streamId}/stream.json`))?.segmentCount ?? 0) >= 3;
+      }, 60_000, 500);
+      await api('DELETE', '/v1/rooms/7400/users/alice');
+      await waitFor('the async event to finish (idle stop, delivery)', async () => {
+        const st = await client.GetAsyncEventStatus({ InvokeRequestId: reqId });
+        return st.Result?.Status === 'FINISHED' || st.Result?.Status === 'FAILED' ? st : null;
+      }, 90_000, 500).then((st) => assert.equal(st.Result?.Status, 'FINISHED'));
+      const status = (await api('GET', `/v1/compat/trtc-record/${reqId}`)).body;
+      assert.equal(status.Status, 'FINISHED', JSON.stringify(status));
+      assert.deepEqual(Object.keys(status.Result).sort(), ['Files', 'RoomId', 'SdkAppId', 'StrRoomId', 'UserId']);
+      const [f] = status.Result.Files;
+      assert.equal(f.Status, 0, f.Message);
+      const key = decodeURIComponent(new URL(f.RecordFile).pathname.split('/').slice(2).join('/'));
+      assert.match(key, new RegExp(`^trtc/${TRTC_APP}_7400_alice_\\d{14}\\.mp4$`));
+      const out = new CosStore({ bucket: outCos.bucket, region: outCos.region, domain: outCos.endpoint, protocol: 'http:', secretId: role.secretId, secretKey: role.secretKey, sessionToken: role.token });
+      const file = path.join(tmp, 'template.mp4');
+      await writeFile(file, await out.get(key));
+      const info = await inspectMedia(file);
+      assert.deepEqual([info.video?.codec, info.audio?.codec], ['h264', 'aac']);
+      assert.equal(await decodeErrors(file), '');
+    } finally {
+      await alice.stop();
+      await rtmp.close();
+    }
   });
 });
