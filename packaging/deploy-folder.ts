@@ -15,7 +15,8 @@ const ENVIRONMENT = [
   // Optional settings, passed through from the deploying shell (export them empty when unused).
   ...['HL_ALLOWED_HOSTS', 'HL_COS_SECRET_ID', 'HL_COS_SECRET_KEY',
     'HL_OUTPUT_COS_BUCKET', 'HL_OUTPUT_COS_REGION', 'HL_OUTPUT_COS_SECRET_ID', 'HL_OUTPUT_COS_SECRET_KEY',
-    'HL_TRTC_RELAY_DOMAIN', 'HL_TRTC_RELAY_PROTOCOL', 'HL_TRTC_RELAY_APP'].map((k) => [k, `\${env:${k}}`] as const),
+    'HL_TRTC_RELAY_DOMAIN', 'HL_TRTC_RELAY_PROTOCOL', 'HL_TRTC_RELAY_APP',
+    'HL_TRTC_SDK_SECRET_KEYS', 'HL_COMPAT_IDLE_SEC', 'HL_CONSOLE_PASSWORD'].map((k) => [k, `\${env:${k}}`] as const),
 ] as const;
 
 /**
