@@ -13,14 +13,24 @@ export interface CallbackOutcome {
 
 const retryable = (status: number) => status >= 500 || status === 408 || status === 429;
 
+export interface PostOptions {
+  secret: string;
+  attempts: number;
+  baseDelayMs: number;
+  timeoutMs?: number;
+  log: Logger;
+  signal?: AbortSignal;
+  /** Log fields that name what is being delivered. */
+  what?: Record<string, unknown>;
+}
+
 /**
- * POST the finished job to its callback URL, signed like API requests (X-HL-Timestamp, X-HL-Nonce,
+ * POST a JSON body to a callback URL, signed like API requests (X-HL-Timestamp, X-HL-Nonce,
  * X-HL-Signature over the URL's path and the body). Retries network errors, 5xx, 408 and 429 with
  * exponential backoff and full jitter; any other status ends the attempts.
  */
-export async function sendCallback(job: ClipJob, o: { secret: string; attempts: number; baseDelayMs: number; timeoutMs?: number; log: Logger; signal?: AbortSignal }): Promise<CallbackOutcome> {
-  const url = new URL(job.callbackUrl!);
-  const body = JSON.stringify({ event: 'highlight.finished', highlight: jobView(job) });
+export async function postSignedJson(target: string, body: string, o: PostOptions): Promise<CallbackOutcome> {
+  const url = new URL(target);
   let lastStatus: number | undefined;
   let lastError: string | undefined;
   let attempt = 0;
@@ -43,10 +53,15 @@ export async function sendCallback(job: ClipJob, o: { secret: string; attempts: 
     }
     if (attempt < o.attempts) {
       const delay = Math.random() * o.baseDelayMs * 2 ** (attempt - 1);
-      o.log.warn('callback.retry', { jobId: job.id, attempt, lastStatus, lastError, delayMs: Math.round(delay) });
+      o.log.warn('callback.retry', { ...o.what, attempt, lastStatus, lastError, delayMs: Math.round(delay) });
       await new Promise((r) => setTimeout(r, delay));
     }
   }
-  o.log.error('callback.undelivered', { jobId: job.id, lastStatus, lastError });
+  o.log.error('callback.undelivered', { ...o.what, lastStatus, lastError });
   return { delivered: false, attempts: attempt, lastStatus, lastError, at: new Date().toISOString() };
+}
+
+/** POST the finished job to its callback URL: `{event: "highlight.finished", highlight}`. */
+export function sendCallback(job: ClipJob, o: Omit<PostOptions, 'what'>): Promise<CallbackOutcome> {
+  return postSignedJson(job.callbackUrl!, JSON.stringify({ event: 'highlight.finished', highlight: jobView(job) }), { ...o, what: { jobId: job.id } });
 }

@@ -1,4 +1,4 @@
-import { signedHeaders } from '../auth/request-signature.ts';
+import { postSignedJson } from '../clips/send-callback.ts';
 import type { Config } from '../config/config.ts';
 import { AppError } from '../domain/app-error.ts';
 import type { Invoker } from '../invoke/invoker.ts';
@@ -30,27 +30,6 @@ const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) =
   signal.addEventListener('abort', done, { once: true });
 });
 
-/** POST the template's result to Callback (plain JSON as the template sends it, plus our X-HL-* signature headers). */
-async function sendTemplateCallback(url: string, result: TemplateResult, d: TaskDeps): Promise<NonNullable<CompatTask['callbackOutcome']>> {
-  const body = JSON.stringify(result);
-  let lastStatus: number | undefined;
-  let lastError: string | undefined;
-  for (let attempt = 1; attempt <= d.config.callbackAttempts; attempt++) {
-    try {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...signedHeaders(d.config.secret, 'POST', new URL(url).pathname, body) }, body, signal: AbortSignal.timeout(10_000) });
-      lastStatus = res.status;
-      await res.arrayBuffer().catch(() => undefined);
-      if (res.ok) return { delivered: true, attempts: attempt, lastStatus, at: new Date().toISOString() };
-      lastError = `HTTP ${res.status}`;
-      if (res.status < 500 && res.status !== 408 && res.status !== 429) return { delivered: false, attempts: attempt, lastStatus, lastError, at: new Date().toISOString() };
-    } catch (err) {
-      lastError = (err as Error).message;
-    }
-    if (attempt < d.config.callbackAttempts) await new Promise((r) => setTimeout(r, Math.random() * d.config.callbackBaseDelayMs * 2 ** (attempt - 1)));
-  }
-  return { delivered: false, attempts: d.config.callbackAttempts, lastStatus, lastError, at: new Date().toISOString() };
-}
-
 /** Users that count as publishing: in the room, and (single mode) with a stream of this recording still live. */
 async function publishers(task: CompatTask, d: TaskDeps): Promise<number> {
   const users = await listRoomUsers(d.store, task.plan.roomId);
@@ -79,7 +58,8 @@ export async function runTrtcRecordTask(taskId: string, d: TaskDeps): Promise<Te
   if (task.result && (task.state === 'finished' || task.state === 'failed')) return task.result;
   const log = d.log.child({ taskId, roomId: task.plan.roomId });
   task = await saveTask(d.store, { ...task, supervisor: d.owner, heartbeatAt: new Date().toISOString() });
-  const pollMs = d.pollMs ?? 1000;
+  // Each poll reads the stop marker and the room (a few COS requests): every idleSec/4, at most 5 s.
+  const pollMs = d.pollMs ?? Math.min(5000, Math.max(500, (task.idleSec * 1000) / 4));
   let idleSince: number | undefined;
   let beat = Date.now();
 
@@ -90,8 +70,6 @@ export async function runTrtcRecordTask(taskId: string, d: TaskDeps): Promise<Te
       log.info('compat.continued', { next: requestId });
       return { continued: requestId };
     }
-    const current = await readTask(d.store, taskId);
-    if (current && current.supervisor && current.supervisor !== d.owner) return { continued: current.supervisor };
     let reason: CompatTask['stopReason'];
     if (await d.store.head(stopKey(taskId))) reason = 'removed';
     else if ((await publishers(task, d)) === 0) {
@@ -105,6 +83,9 @@ export async function runTrtcRecordTask(taskId: string, d: TaskDeps): Promise<Te
     }
     if (Date.now() - beat > 5000) {
       beat = Date.now();
+      // Another supervisor took over (the watchdog's resume raced this one): leave it the task.
+      const current = await readTask(d.store, taskId);
+      if (current?.supervisor && current.supervisor !== d.owner) return { continued: current.supervisor };
       task = await saveTask(d.store, { ...task, heartbeatAt: new Date().toISOString() });
     }
     await sleep(pollMs, d.signal);
@@ -129,8 +110,11 @@ export async function runTrtcRecordTask(taskId: string, d: TaskDeps): Promise<Te
   const ok = files.length > 0 && files.every((f) => f.Status === 0);
   task = await saveTask(d.store, { ...task, state: ok ? 'finished' : 'failed', result, finishedAt: new Date().toISOString(), ...(files.length === 0 ? { error: { code: 'WINDOW_EMPTY', message: 'nobody was recorded' } } : {}) });
   if (task.callback) {
-    const outcome = await sendTemplateCallback(task.callback, result, d);
-    log[outcome.delivered ? 'info' : 'error']('compat.callback', outcome);
+    // The template's plain JSON body; our X-HL-* signature headers ride along for receivers that check them.
+    const outcome = await postSignedJson(task.callback, JSON.stringify(result), {
+      secret: d.config.secret, attempts: d.config.callbackAttempts, baseDelayMs: d.config.callbackBaseDelayMs, log, what: { taskId },
+    });
+    log[outcome.delivered ? 'info' : 'error']('compat.callback', { ...outcome });
     task = await saveTask(d.store, { ...task, callbackOutcome: outcome });
   }
   const claim = activeKey(task.plan, task.recorderUserId);
