@@ -115,6 +115,11 @@ test('watch, clip the last 30 s, and play the MP4 in the console', { timeout: 15
   assert.ok(played.src.startsWith(t.rt.url), `the MP4 comes from this server (${played.src})`);
   await card.locator('a.download').waitFor();
   assert.equal(await card.locator('a.download').getAttribute('href'), job.result.url);
+  // Copy link puts the MP4's absolute URL on the clipboard.
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.rt.url });
+  await card.locator('button.copy').click();
+  await page.locator('#toast', { hasText: 'Link copied' }).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), job.result.url);
   await screenshot(page, 'console-clip-played', true);
 
   // The clip dialog: a vertical transcode of the last 6 s.
@@ -145,7 +150,21 @@ test('watch, clip the last 30 s, and play the MP4 in the console', { timeout: 15
   await screenshot(page, 'console-clips');
   await page.goto(`${t.rt.url}/console/#/room/lobby-7`);
   await page.getByRole('cell', { name: 'alice', exact: true }).waitFor();
+  // Start a targeted single-stream recording from the form, see it listed, stop it from its row.
+  await page.selectOption('#start-recording select[name=mode]', 'single');
+  await page.fill('#start-recording input[name=userIds]', 'alice');
+  await page.click('#start-recording button[type=submit]');
+  const row = page.locator('#room-recordings tr[data-recording]').first();
+  await row.waitFor({ timeout: 10_000 });
+  assert.match(await row.innerText(), /single · av[\s\S]*users alice/);
+  const recId = await row.getAttribute('data-recording');
   await screenshot(page, 'console-room');
+  await row.locator('button.danger').click();
+  await waitFor('the recording to stop', async () => {
+    const r = (await t.client.request('GET', `/v1/rooms/lobby-7/recordings/${recId}`)).body;
+    return r.state !== 'recording';
+  }, 20_000, 300);
+  await page.locator(`#room-recordings tr[data-recording="${recId}"] .badge`, { hasText: /stopping|stopped/ }).first().waitFor({ timeout: 10_000 });
 
   assert.deepEqual(offLoopback, [], 'the console asked for nothing beyond loopback');
   assert.deepEqual(pageErrors, [], 'no script errors in the page');
