@@ -89,6 +89,7 @@ export async function acceptTrtcRecord(http: HttpRequest, d: Deps, o: { taskId?:
     }, streamDeps, { delivery: { kind: 'compat-trtc', taskId: id } });
   } catch (err) {
     await saveTask(d.store, { ...task, state: 'failed', finishedAt: new Date().toISOString(), error: { code: (err as AppError).code ?? 'INTERNAL', message: (err as Error).message } });
+    await d.store.delete(activeKey(plan, task.recorderUserId));
     throw err;
   }
   if (o.invokeSupervisor !== false) await d.invoker.invokeAsync('segmenter', { action: 'compat-trtc', taskId: id });

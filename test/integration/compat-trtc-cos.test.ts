@@ -138,5 +138,8 @@ describe('template recordings into a COS bucket', () => {
     });
     assert.equal(status.Status, 'FINISHED', JSON.stringify(status));
     assert.equal(status.Result.Files[0].Status, 0);
+    // Finished tasks drop their claim: the watchdog's pass has nothing left to look at.
+    assert.deepEqual(await resumeCompatTasks({ store: streaming.rt.store, invoker: streaming.rt.deps.invoker, log: streaming.rt.deps.log, staleSec: 0 }), []);
+    assert.deepEqual((await streaming.rt.store.list('compat/trtc/active/')).objects, []);
   });
 });
