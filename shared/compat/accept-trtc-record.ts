@@ -3,6 +3,7 @@ import { AppError } from '../domain/app-error.ts';
 import { randomId } from '../domain/ids.ts';
 import { checkOutboundUrl } from '../domain/url-policy.ts';
 import { startRoomRecording } from '../rooms/start-room-recording.ts';
+import { parseJsonBody } from '../http/parse-json-body.ts';
 import type { Deps } from '../runtime/deps.ts';
 import { getJson, putJsonIfAbsent } from '../storage/object-store.ts';
 import { sourcePolicyFrom } from '../streams/resolve-source.ts';
@@ -37,13 +38,7 @@ function authenticate(http: HttpRequest, req: TrtcRecordRequest, d: Deps): 'sign
  * recording runs returns that task instead of starting another (the template would start two).
  */
 export async function acceptTrtcRecord(http: HttpRequest, d: Deps, o: { taskId?: string; invokeSupervisor?: boolean } = {}): Promise<{ task: CompatTask; created: boolean }> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(http.body || 'null');
-  } catch {
-    throw new AppError('INVALID_JSON', 'request body is not valid JSON');
-  }
-  const { req, plan } = planCompatRecording(raw);
+  const { req, plan } = planCompatRecording(parseJsonBody(http.body, null));
   const via = authenticate(http, req, d);
   if (req.Callback) checkOutboundUrl(req.Callback, { allowPrivate: d.config.allowPrivateUrls, allowedHosts: d.config.allowedHosts, schemes: ['http', 'https'] }, 'Callback');
   if (d.config.compat.output === 'cos' && !req.CosConfig.SecretId && !process.env.TENCENTCLOUD_SECRETID) {

@@ -3,6 +3,7 @@ import { verifyRequest } from '../auth/request-signature.ts';
 import { AppError, toErrorBody } from '../domain/app-error.ts';
 import { assertId } from '../domain/ids.ts';
 import type { HttpResponse } from '../http/http-response.ts';
+import { parseJsonBody } from '../http/parse-json-body.ts';
 import type { Deps } from '../runtime/deps.ts';
 import { getJson, putJson } from '../storage/object-store.ts';
 import type { HttpRequest } from '../triggers/api-gateway-event.ts';
@@ -61,13 +62,7 @@ export async function routeCompat(req: HttpRequest, d: Deps): Promise<HttpRespon
     }
     if (sub === '/remove-user' && req.method === 'POST') {
       signed(req, d);
-      let raw: unknown;
-      try {
-        raw = JSON.parse(req.body || 'null');
-      } catch {
-        throw new AppError('INVALID_JSON', 'request body is not valid JSON');
-      }
-      const b = removeUserSchema.safeParse(raw);
+      const b = removeUserSchema.safeParse(parseJsonBody(req.body, null));
       if (!b.success) throw new AppError('VALIDATION_FAILED', b.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
       const stopped: string[] = [];
       for (const userId of b.data.UserIds) {
@@ -86,7 +81,8 @@ export async function routeCompat(req: HttpRequest, d: Deps): Promise<HttpRespon
     if (m && req.method === 'DELETE') {
       signed(req, d);
       const t = await stopTask(decodeURIComponent(m[1]!), d);
-      return json(202, { ...taskStatus(t), Status: t.state === 'running' ? 'STOPPING' : taskStatus(t).Status });
+      const status = taskStatus(t);
+      return json(202, { ...status, Status: t.state === 'running' ? 'STOPPING' : status.Status });
     }
     throw new AppError(m || sub === '' ? 'METHOD_NOT_ALLOWED' : 'NOT_FOUND', `no route for ${req.method} ${req.path}`);
   } catch (err) {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { signedHeaders } from '../auth/request-signature.ts';
 import { AppError, toErrorBody } from '../domain/app-error.ts';
 import type { HttpResponse } from '../http/http-response.ts';
+import { parseJsonBody } from '../http/parse-json-body.ts';
 import { routeRequest } from '../http/route-request.ts';
 import type { Deps } from '../runtime/deps.ts';
 import type { HttpRequest } from '../triggers/api-gateway-event.ts';
@@ -39,6 +40,15 @@ function tooManyFailures(ip: string, now: number): boolean {
   return recent.length >= 10;
 }
 
+/** The host of an Origin header; "null" (sandboxed frames, some redirects) and junk have none. No URL.canParse: SCF runs Node 18.15. */
+function originHost(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * State-changing console calls must come from the console's own page: SameSite=Strict keeps the
  * cookie off cross-site requests, and the custom header plus a JSON body cannot be sent
@@ -51,7 +61,7 @@ function checkCsrf(req: HttpRequest): void {
   if (site && site !== 'same-origin') throw new AppError('CSRF_REJECTED', `cross-site console call refused (sec-fetch-site: ${site})`);
   const origin = req.headers.origin;
   const host = req.headers.host;
-  if (origin && host && new URL(origin).host !== host) throw new AppError('CSRF_REJECTED', `origin ${origin} is not this console's`);
+  if (origin && host && originHost(origin) !== host) throw new AppError('CSRF_REJECTED', `origin ${origin} is not this console's`);
   if (req.body && !/^application\/json\b/.test(req.headers['content-type'] ?? '')) throw new AppError('CSRF_REJECTED', 'console calls send application/json');
 }
 
@@ -97,13 +107,7 @@ export async function routeConsole(req: HttpRequest, d: Deps): Promise<HttpRespo
       const ip = req.sourceIp ?? 'unknown';
       const now = Date.now();
       if (tooManyFailures(ip, now)) throw new AppError('TOO_MANY_ATTEMPTS', 'too many failed logins from this address; wait a minute');
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(req.body || '{}');
-      } catch {
-        throw new AppError('INVALID_JSON', 'request body is not valid JSON');
-      }
-      const given = loginSchema.safeParse(parsed);
+      const given = loginSchema.safeParse(parseJsonBody(req.body));
       if (!given.success) throw new AppError('VALIDATION_FAILED', 'send {"token": "…"} (printed by npm start) or {"password": "…"} (HL_CONSOLE_PASSWORD)');
       if (!checkLogin(d.config.secret, given.data, d.config.console.password)) {
         failures.get(ip)?.push(now);

@@ -21,20 +21,14 @@ import { startStream, stopStream } from '../streams/start-stream.ts';
 import { recordingView, streamView } from './views.ts';
 import { jobView } from '../clips/job-view.ts';
 import { openApiDocument } from './openapi.ts';
+import { parseJsonBody } from './parse-json-body.ts';
 
 export interface HttpResult {
   status: number;
   body: unknown;
 }
 
-function parseBody(req: HttpRequest): unknown {
-  if (!req.body) return {};
-  try {
-    return JSON.parse(req.body);
-  } catch {
-    throw new AppError('INVALID_JSON', 'request body is not valid JSON');
-  }
-}
+const parseBody = (req: HttpRequest): unknown => parseJsonBody(req.body);
 
 type Handler = (req: HttpRequest, params: string[], d: Deps) => Promise<HttpResult>;
 

@@ -23,6 +23,9 @@ async function videoEndSec(input: string, signal?: AbortSignal): Promise<number 
   return ((pts + duration) * Number(tb[1])) / Number(tb[2]);
 }
 
+/** Seconds of media in the segments, to the millisecond. */
+const recordedSec = (segs: PlaylistSegment[]) => Math.round(segs.reduce((a, s) => a + s.durationSec, 0) * 1000) / 1000;
+
 /** A gap shorter than this between segments is timestamp jitter, not a hole. */
 const GAP_MIN_MS = 250;
 
@@ -56,33 +59,25 @@ export async function finalizeRoomStream(store: ObjectStore, state: StreamState,
   const format = room.track === 'audio' ? 'm4a' : 'mp4';
   const name = `${room.userId ?? 'mix'}-${room.track}.${format}`;
   const key = `${recordingPrefix(room.roomId, room.recordingId)}${name}`;
+  const { runs, gaps } = planRuns(playlist.segments);
+  const first = playlist.segments[0];
+  const last = playlist.segments.at(-1);
+  const entry: RecordingFile = {
+    streamId, userId: room.userId, track: room.track, key, format,
+    start: first?.start.toISOString() ?? state.startedAt ?? state.createdAt,
+    end: last ? segmentEnd(last).toISOString() : state.stoppedAt ?? new Date().toISOString(),
+    durationSec: 0, sizeBytes: 0, gaps,
+  };
   const recording = await readRecording(store, room.roomId, room.recordingId);
   if (recording?.delivery) {
     // The compatibility task streams this stream's segments to its own bucket: no file here.
-    const first = playlist.segments[0];
-    const last = playlist.segments.at(-1);
-    const entry: RecordingFile = {
-      streamId, userId: room.userId, track: room.track, key: '', format,
-      start: first?.start.toISOString() ?? state.startedAt ?? state.createdAt,
-      end: last ? segmentEnd(last).toISOString() : state.stoppedAt ?? new Date().toISOString(),
-      durationSec: Math.round(playlist.segments.reduce((a, s) => a + s.durationSec, 0) * 1000) / 1000,
-      sizeBytes: 0, gaps: planRuns(playlist.segments).gaps, handledBy: recording.delivery.kind,
-    };
+    Object.assign(entry, { key: '', durationSec: recordedSec(playlist.segments), handledBy: recording.delivery.kind });
     await putJson(store, recordingFileEntryKey(room.roomId, room.recordingId, streamId), entry);
     await writeRoomManifest(store, room.roomId, room.recordingId);
     return entry;
   }
   const work = await mkdtemp(path.join(os.tmpdir(), `hl-fin-${streamId.slice(0, 40)}-`));
   try {
-    const { runs, gaps } = planRuns(playlist.segments);
-    const first = playlist.segments[0];
-    const last = playlist.segments[playlist.segments.length - 1];
-    const entry: RecordingFile = {
-      streamId, userId: room.userId, track: room.track, key, format,
-      start: first?.start.toISOString() ?? state.startedAt ?? state.createdAt,
-      end: last ? segmentEnd(last).toISOString() : state.stoppedAt ?? new Date().toISOString(),
-      durationSec: 0, sizeBytes: 0, gaps,
-    };
     if (runs.length > 0) try {
       let file: string;
       if (runs.length === 1) {
@@ -108,7 +103,7 @@ export async function finalizeRoomStream(store: ObjectStore, state: StreamState,
         await runFfmpeg(['-hide_banner', '-loglevel', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', list, '-map', '0', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', file], { signal, what: 'join runs' });
       }
       entry.sizeBytes = (await stat(file)).size;
-      entry.durationSec = Math.round(playlist.segments.reduce((a, s) => a + s.durationSec, 0) * 1000) / 1000;
+      entry.durationSec = recordedSec(playlist.segments);
       await store.putFile(key, file, { contentType: format === 'm4a' ? 'audio/mp4' : 'video/mp4' });
     } catch (err) {
       // The manifest still completes; the entry says what went wrong.

@@ -89,6 +89,7 @@ test('cross-site writes are refused and write nothing', async () => {
     ['no console header', {}],
     ['another origin', { ...console1, origin: 'https://evil.example' }],
     ['a cross-site fetch', { ...console1, 'sec-fetch-site': 'cross-site' }],
+    ['an opaque origin', { ...console1, origin: 'null' }],
   ];
   for (const [what, headers] of cases) {
     const r = await req('POST', '/console/api/v1/streams', { cookie, body, headers });
